@@ -1,0 +1,1 @@
+"""Pure numerics: times, orbit geometry. Imports nothing else of SDA."""

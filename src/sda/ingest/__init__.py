@@ -1,0 +1,1 @@
+"""Parsers (pure: text in, records out) and providers (I/O: fetch, cache, throttle)."""
