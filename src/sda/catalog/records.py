@@ -27,6 +27,9 @@ __all__ = [
     "Ephemeris",
     "StateVector",
     "Record",
+    "Provenance",
+    "StoredElementSet",
+    "CatalogObject",
     "object_type_from_name",
     "canonical_intl_designator",
 ]
@@ -350,3 +353,72 @@ def _jsonable(m: dict) -> dict:
 
 
 Record = ElementSet | Ephemeris | StateVector
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a stored record came from: provider/source, origin (file or URL), data mode,
+    ingest time (UTC µs), content hash and releasability marking (JSON text)."""
+
+    source: str
+    origin: str
+    data_mode: str
+    ingested_at_us: int
+    content_hash: str
+    batch_id: int
+    marking: str
+    format: str
+    source_line: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "origin": self.origin,
+            "data_mode": self.data_mode,
+            "ingested_at": format_utc(self.ingested_at_us),
+            "content_hash": self.content_hash,
+            "batch_id": self.batch_id,
+            "marking": json.loads(self.marking),
+            "format": self.format,
+            "source_line": self.source_line,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredElementSet:
+    """An element set as the catalog keeps it: its row id, the elements and their provenance."""
+
+    id: int
+    element_set: ElementSet
+    provenance: Provenance
+
+    def as_dict(self) -> dict:
+        d = self.element_set.as_dict()
+        d["id"] = self.id
+        d["provenance"] = self.provenance.as_dict()
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogObject:
+    """A catalog object's metadata with its newest element set (``None`` if it has none in the view)."""
+
+    norad_id: int
+    name: str | None
+    intl_designator: str | None
+    object_type: str | None
+    owner: str | None
+    latest: StoredElementSet | None = None
+
+    def as_dict(self) -> dict:
+        latest = self.latest.element_set if self.latest else None
+        return {
+            "norad_id": self.norad_id,
+            "name": self.name,
+            "intl_designator": self.intl_designator,
+            "object_type": self.object_type,
+            "owner": self.owner,
+            "epoch": format_utc(latest.epoch_us) if latest else None,
+            "regime": latest.regime if latest else None,
+            "latest": self.latest.as_dict() if self.latest else None,
+        }

@@ -189,3 +189,84 @@ def parse_duration_s(text: str) -> float:
     if not m:
         raise ValueError(f"expected a duration such as 24h, 7d or 90s, found {text!r}")
     return float(m.group(1)) * _UNIT_S[m.group(2)]
+
+
+# ---- time scales -------------------------------------------------------------
+# CCSDS messages may give epochs in TAI, TT or GPS time. The leap-second table is the
+# one skyfield ships (``load.timescale(builtin=True)``; no download). TT = TAI + 32.184 s
+# and GPS = TAI - 19 s exactly. Before 1972-01-01 UTC did not differ from TAI by whole
+# seconds, so no conversion is offered there.
+
+__all__ += ["TIME_SCALES", "tai_minus_utc_us", "scale_to_utc_us", "utc_to_scale_us"]
+
+TIME_SCALES = ("UTC", "TAI", "TT", "GPS")
+_SCALE_MINUS_TAI_US = {"TAI": 0, "TT": 32_184_000, "GPS": -19_000_000}
+_UTC_1972_US = 63_072_000 * US_PER_S  # 1972-01-01T00:00:00Z, when TAI - UTC became 10 s
+_leap_table: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _leaps() -> tuple[np.ndarray, np.ndarray]:
+    """``(utc_us, tai_minus_utc_us)``: each UTC instant from which TAI - UTC takes the value."""
+    global _leap_table
+    if _leap_table is None:
+        from skyfield.api import load
+
+        ts = load.timescale(builtin=True)
+        dates = np.rint((np.asarray(ts.leap_dates) - UNIX_EPOCH_JD) * 86_400).astype(np.int64) * US_PER_S
+        offsets = np.rint(np.asarray(ts.leap_offsets)).astype(np.int64) * US_PER_S
+        keep = dates >= _UTC_1972_US
+        _leap_table = (
+            np.concatenate(([_UTC_1972_US], dates[keep])),
+            np.concatenate(([10 * US_PER_S], offsets[keep])),
+        )
+    return _leap_table
+
+
+def _scale_name(scale: str) -> str:
+    name = scale.strip().upper()
+    if name not in TIME_SCALES:
+        raise ValueError(f"time system {scale!r} not supported: expected one of {', '.join(TIME_SCALES)}")
+    return name
+
+
+def tai_minus_utc_us(utc_us) -> np.ndarray:
+    """TAI - UTC in microseconds at UTC instants (µs since 1970, any shape); 1972 onward only."""
+    utc = np.asarray(utc_us, dtype=np.int64)
+    if np.any(utc < _UTC_1972_US):
+        raise ValueError("TAI - UTC is a whole number of seconds only from 1972-01-01: expected a later time")
+    dates, offsets = _leaps()
+    return offsets[np.searchsorted(dates, utc, side="right") - 1]
+
+
+def scale_to_utc_us(us, scale: str):
+    """UTC µs of times counted in ``scale`` (``UTC``, ``TAI``, ``TT`` or ``GPS``).
+
+    ``us`` is the time read in that scale as if it were UTC (calendar fields to µs since
+    1970, as :func:`parse_utc_us` gives); an int gives an int, an array an int64 array.
+    An instant inside an inserted leap second (UTC ``23:59:60.f``) maps to ``00:00:00.f``
+    of the next day, as :func:`parse_utc_us` maps that text. Raises ``ValueError`` on any other scale
+    and before 1972.
+    """
+    name = _scale_name(scale)
+    scalar = np.ndim(us) == 0
+    t = np.asarray(us, dtype=np.int64)
+    if name != "UTC":
+        tai = t - _SCALE_MINUS_TAI_US[name]
+        dates, offsets = _leaps()
+        if np.any(tai < _UTC_1972_US + offsets[0]):
+            raise ValueError("TAI - UTC is a whole number of seconds only from 1972-01-01: expected a later time")
+        # offsets[i] applies from TAI instant dates[i] + offsets[i]; inside a leap second
+        # (TAI in [dates[i] + offsets[i-1], dates[i] + offsets[i])) the earlier offset applies.
+        i = np.searchsorted(dates + offsets, tai, side="right") - 1
+        t = tai - offsets[i]
+    return int(t) if scalar else t
+
+
+def utc_to_scale_us(us, scale: str):
+    """Inverse of :func:`scale_to_utc_us`: UTC µs to the same instants counted in ``scale``."""
+    name = _scale_name(scale)
+    scalar = np.ndim(us) == 0
+    t = np.asarray(us, dtype=np.int64)
+    if name != "UTC":
+        t = t + tai_minus_utc_us(t) + _SCALE_MINUS_TAI_US[name]
+    return int(t) if scalar else t

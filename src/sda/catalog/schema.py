@@ -1,0 +1,195 @@
+"""The catalog's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Times are BIGINT microseconds since 1970 UTC; floats are double precision; arrays of
+ephemerides are stored as ``.npy`` blobs. Alembic migrations under
+``catalog/migrations`` create and evolve these tables; this module is what the
+code queries and what ``alembic revision --autogenerate`` compares against.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "metadata",
+    "ingest_batches",
+    "objects",
+    "element_sets",
+    "latest_element_sets",
+    "ephemerides",
+    "state_vectors",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+#: One row per ingested file or fetched response: where the records came from.
+ingest_batches = Table(
+    "ingest_batches",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("data_mode", String(16), nullable=False),
+    Column("ingested_at_us", BigInteger, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("n_records", Integer, nullable=False),
+    Column("n_new", Integer, nullable=False),
+    Column("n_rejected", Integer, nullable=False),
+    Column("marking", Text, nullable=False),
+    UniqueConstraint("content_sha256", "source", "data_mode"),
+)
+
+#: Object metadata, one row per catalog number.
+objects = Table(
+    "objects",
+    metadata,
+    Column("norad_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(80)),
+    Column("intl_designator", String(16), index=True),
+    Column("object_type", String(16)),
+    Column("owner", String(16)),
+    Column("metadata_epoch_us", BigInteger, nullable=False),
+)
+
+#: Every element set ever ingested (history), with its provenance.
+element_sets = Table(
+    "element_sets",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("norad_id", BigInteger, nullable=False),
+    Column("epoch_us", BigInteger, nullable=False),
+    Column("mean_motion_rev_day", Double, nullable=False),
+    Column("eccentricity", Double, nullable=False),
+    Column("inclination_deg", Double, nullable=False),
+    Column("raan_deg", Double, nullable=False),
+    Column("arg_perigee_deg", Double, nullable=False),
+    Column("mean_anomaly_deg", Double, nullable=False),
+    Column("bstar_per_er", Double, nullable=False),
+    Column("mean_motion_dot", Double, nullable=False),
+    Column("mean_motion_ddot", Double, nullable=False),
+    Column("classification", String(1), nullable=False),
+    Column("ephemeris_type", SmallInteger, nullable=False),
+    Column("element_set_no", Integer, nullable=False),
+    Column("rev_at_epoch", Integer, nullable=False),
+    Column("mean_element_theory", String(16), nullable=False),
+    Column("name", String(80)),
+    Column("intl_designator", String(16)),
+    Column("object_type", String(16)),
+    Column("semi_major_axis_km", Double),
+    Column("period_min", Double),
+    Column("perigee_alt_km", Double),
+    Column("apogee_alt_km", Double),
+    Column("regime", String(8), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("tle_line1", String(69)),
+    Column("tle_line2", String(69)),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("batch_id", ForeignKey("ingest_batches.id"), nullable=False, index=True),
+    Column("source_line", Integer),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+    Index(None, "norad_id", "epoch_us"),
+)
+
+#: The newest element set (by epoch) of each object in each data mode.
+latest_element_sets = Table(
+    "latest_element_sets",
+    metadata,
+    Column("norad_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("data_mode", String(16), primary_key=True),
+    Column("element_set_id", ForeignKey("element_sets.id"), nullable=False),
+    Column("epoch_us", BigInteger, nullable=False),
+)
+
+#: OEM segments: states of one object over a span (arrays as .npy blobs).
+ephemerides = Table(
+    "ephemerides",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("norad_id", BigInteger, index=True),
+    Column("object_name", String(80), nullable=False),
+    Column("object_id", String(32), nullable=False, index=True),
+    Column("center_name", String(32), nullable=False),
+    Column("ref_frame", String(16), nullable=False),
+    Column("time_system", String(8), nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    Column("stop_us", BigInteger, nullable=False),
+    Column("useable_start_us", BigInteger),
+    Column("useable_stop_us", BigInteger),
+    Column("interpolation", String(16)),
+    Column("interpolation_degree", SmallInteger),
+    Column("ref_frame_epoch_us", BigInteger),
+    Column("n_states", Integer, nullable=False),
+    Column("epochs_npy", LargeBinary, nullable=False),
+    Column("states_npy", LargeBinary, nullable=False),
+    Column("covariance_epochs_npy", LargeBinary),
+    Column("covariance_npy", LargeBinary),
+    Column("covariance_frames", Text),
+    Column("originator", String(64)),
+    Column("creation_date_us", BigInteger),
+    Column("comments", Text),
+    Column("format", String(8), nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("batch_id", ForeignKey("ingest_batches.id"), nullable=False, index=True),
+    Column("source_line", Integer),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+)
+
+#: OPM state vectors, with covariance, spacecraft parameters and maneuvers.
+state_vectors = Table(
+    "state_vectors",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("norad_id", BigInteger, index=True),
+    Column("object_name", String(80), nullable=False),
+    Column("object_id", String(32), nullable=False, index=True),
+    Column("center_name", String(32), nullable=False),
+    Column("ref_frame", String(16), nullable=False),
+    Column("time_system", String(8), nullable=False),
+    Column("epoch_us", BigInteger, nullable=False),
+    Column("x_km", Double, nullable=False),
+    Column("y_km", Double, nullable=False),
+    Column("z_km", Double, nullable=False),
+    Column("vx_km_s", Double, nullable=False),
+    Column("vy_km_s", Double, nullable=False),
+    Column("vz_km_s", Double, nullable=False),
+    Column("covariance_npy", LargeBinary),
+    Column("covariance_frame", String(16)),
+    Column("has_maneuvers", Boolean, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("originator", String(64)),
+    Column("creation_date_us", BigInteger),
+    Column("format", String(8), nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("batch_id", ForeignKey("ingest_batches.id"), nullable=False, index=True),
+    Column("source_line", Integer),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+)

@@ -1,0 +1,187 @@
+"""Reference frames: SGP4's TEME to GCRS and ITRS, and the RTN basis of a state.
+
+Conventions: positions in km, velocities in km/s; state arrays are ``(..., n_times, 3)``
+(typically ``(n_objects, n_times, 3)``) against one shared ``(n_times,)`` array of UTC
+microseconds since 1970 (:mod:`sda.core.times`).
+
+* **TEME** (true equator, mean equinox of date) is the frame of SGP4 output.
+* **GCRS**: TEME turned by skyfield's ``TEME.rotation_at`` (IAU 2000A nutation,
+  IAU 2006 precession, GMST 1982 for the TEME equinox), as skyfield's own
+  ``EarthSatellite.at`` does; the slow rate of that rotation is neglected in the velocity.
+* **ITRS**: TEME → PEF by the GMST 1982 angle (skyfield's ``theta_GMST1982``), then polar
+  motion, following Vallado, Crawford, Hujsak & Kelso, "Revisiting Spacetrack Report #3",
+  AIAA 2006-6753, Appendix C: ``r_pef = R3(θ) r_teme``, ``v_pef = R3(θ) v_teme − ω × r_pef``
+  with ω = 7.292115146706979e-5 rad/s × (1 − LOD/86400 s), and ``r_itrs = W r_pef``,
+  ``v_itrs = W v_pef``.
+
+Earth orientation: by default UT1 comes from skyfield's built-in ∆T table
+(``load.timescale(builtin=True)``, no network) and **polar motion is off** (W = I, the
+result is then the pseudo-Earth-fixed frame, within about 15 m of ITRS at the
+surface). Give an :class:`EarthOrientation` to use a known UT1−UTC, pole position
+and length of day instead (e.g. from IERS Bulletin A); they are held constant over the
+times of one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from skyfield.api import load
+from skyfield.functions import rot_z
+from skyfield.sgp4lib import TEME, theta_GMST1982
+from skyfield.timelib import Time, Timescale
+
+from sda.core.times import US_PER_DAY, US_PER_S
+
+__all__ = [
+    "EARTH_ROTATION_RAD_S",
+    "EarthOrientation",
+    "timescale",
+    "skyfield_time",
+    "teme_to_gcrs",
+    "teme_to_itrs",
+    "rtn_basis",
+    "to_rtn",
+]
+
+#: Nominal Earth rotation rate (IERS), rad/s, as in AIAA 2006-6753 Appendix C.
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+
+_DAY_S = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class EarthOrientation:
+    """Earth orientation parameters, constant over the times of one conversion.
+
+    ``ut1_minus_utc_s`` (s), pole coordinates ``x_pole_arcsec`` and ``y_pole_arcsec``
+    (arcseconds) and ``length_of_day_excess_s`` (LOD, s), as IERS Bulletin A gives them.
+    """
+
+    ut1_minus_utc_s: float
+    x_pole_arcsec: float = 0.0
+    y_pole_arcsec: float = 0.0
+    length_of_day_excess_s: float = 0.0
+
+
+@lru_cache(maxsize=8)
+def timescale(x_pole_arcsec: float | None = None, y_pole_arcsec: float | None = None) -> Timescale:
+    """Skyfield's built-in timescale (bundled leap seconds and ∆T; no download).
+
+    With pole coordinates (arcseconds) it carries a constant polar-motion table, so
+    skyfield's ``polar_motion_matrix`` applies that pole; without, polar motion is off.
+    """
+    ts = load.timescale(builtin=True)
+    if x_pole_arcsec is not None:
+        span_tt_jd = np.array([0.0, 1e7])  # every date
+        ts.polar_motion_table = (span_tt_jd, np.full(2, float(x_pole_arcsec)), np.full(2, float(y_pole_arcsec)))
+    return ts
+
+
+def skyfield_time(epochs_us, eop: EarthOrientation | None = None) -> Time:
+    """Skyfield ``Time`` of UTC microseconds since 1970 (any shape).
+
+    With ``eop`` the time's UT1 is UTC + ``eop.ut1_minus_utc_s`` and it carries the
+    pole of ``eop``; without, UT1 comes from skyfield's built-in table and there is no
+    polar motion.
+    """
+    days, rem_us = np.divmod(np.asarray(epochs_us, dtype=np.int64), US_PER_DAY)
+    if eop is None:
+        ts = timescale()
+    else:
+        ts = timescale(eop.x_pole_arcsec, eop.y_pole_arcsec)
+    t = ts.utc(1970, 1, 1 + days, 0, 0, rem_us / US_PER_S)
+    if eop is not None:
+        # TT − UTC = 32.184 s + leap seconds = dut1 + ∆T; UT1 = TT − ∆T, so this ∆T
+        # gives UT1 − UTC = eop.ut1_minus_utc_s. Set before anything reads UT1.
+        tt_minus_utc_s = t.dut1 + t.delta_t
+        t.delta_t = tt_minus_utc_s - eop.ut1_minus_utc_s
+        t.dut1 = eop.ut1_minus_utc_s + 0.0 * tt_minus_utc_s
+    return t
+
+
+def _rotate(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Apply ``(n_times, 3, 3)`` matrices to ``(..., n_times, 3)`` vectors."""
+    return np.einsum("tij,...tj->...ti", matrices, vectors)
+
+
+def _times(epochs_us) -> np.ndarray:
+    return np.atleast_1d(np.asarray(epochs_us, dtype=np.int64))
+
+
+def _per_time(matrix: np.ndarray, n_times: int) -> np.ndarray:
+    """Skyfield's ``(3, 3[, n_times])`` matrix as ``(n_times, 3, 3)``."""
+    if matrix.ndim == 2:
+        return np.broadcast_to(matrix, (n_times, 3, 3))
+    return np.moveaxis(matrix, -1, 0)
+
+
+def teme_to_gcrs(
+    position_km: np.ndarray, velocity_km_s: np.ndarray, epochs_us, *, eop: EarthOrientation | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS position (km) and velocity (km/s) of TEME states.
+
+    ``position_km``, ``velocity_km_s``: ``(..., n_times, 3)`` TEME; ``epochs_us``:
+    ``(n_times,)`` UTC µs. Returns two arrays of the same shape. NaN stays NaN.
+    """
+    epochs_us = _times(epochs_us)
+    t = skyfield_time(epochs_us, eop)
+    to_gcrs = np.swapaxes(_per_time(TEME.rotation_at(t), len(epochs_us)), -1, -2)
+    return _rotate(to_gcrs, np.asarray(position_km)), _rotate(to_gcrs, np.asarray(velocity_km_s))
+
+
+def teme_to_itrs(
+    position_km: np.ndarray, velocity_km_s: np.ndarray, epochs_us, *, eop: EarthOrientation | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Earth-fixed position (km) and velocity (km/s) of TEME states (AIAA 2006-6753 App. C).
+
+    Shapes as :func:`teme_to_gcrs`. Without ``eop`` (the default) polar motion is off
+    and UT1 is skyfield's built-in estimate: the result is PEF, the Earth-fixed frame of
+    the rotation axis. With ``eop`` its UT1−UTC, pole and LOD are used (ITRS).
+    """
+    epochs_us = _times(epochs_us)
+    t = skyfield_time(epochs_us, eop)
+    theta, _ = theta_GMST1982(t.whole, t.ut1_fraction)
+    to_pef = _per_time(rot_z(-np.asarray(theta, dtype=np.float64)), len(epochs_us))
+    lod_s = 0.0 if eop is None else eop.length_of_day_excess_s
+    omega = EARTH_ROTATION_RAD_S * (1.0 - lod_s / _DAY_S)
+    r_pef = _rotate(to_pef, np.asarray(position_km))
+    v_pef = _rotate(to_pef, np.asarray(velocity_km_s))
+    v_pef[..., 0] += omega * r_pef[..., 1]  # − ω ẑ × r
+    v_pef[..., 1] -= omega * r_pef[..., 0]
+    if eop is None:
+        return r_pef, v_pef
+    pole = _per_time(t.polar_motion_matrix(), len(epochs_us))
+    return _rotate(pole, r_pef), _rotate(pole, v_pef)
+
+
+def rtn_basis(position_km: np.ndarray, velocity_km_s: np.ndarray) -> np.ndarray:
+    """Radial-transverse-normal basis of states: ``(..., 3, 3)``, rows R, T, N.
+
+    R = r/|r|, N = (r × v)/|r × v| (orbit normal), T = N × R (along the motion for a
+    circular orbit); right-handed and orthonormal. ``basis @ d`` gives the RTN
+    components of a vector ``d`` given in the frame of ``r`` and ``v``.
+    """
+    r = np.asarray(position_km, dtype=np.float64)
+    h = np.cross(r, np.asarray(velocity_km_s, dtype=np.float64))
+    radial = r / np.linalg.norm(r, axis=-1, keepdims=True)
+    normal = h / np.linalg.norm(h, axis=-1, keepdims=True)
+    transverse = np.cross(normal, radial)
+    return np.stack((radial, transverse, normal), axis=-2)
+
+
+def to_rtn(
+    dr_km: np.ndarray, dv_km_s: np.ndarray, r_ref_km: np.ndarray, v_ref_km_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """RTN components of a relative position (km) and velocity (km/s) about a reference state.
+
+    ``dr_km``, ``dv_km_s`` (e.g. secondary − primary) and the reference state
+    ``r_ref_km``, ``v_ref_km_s`` are ``(..., 3)`` in one frame and broadcast together.
+    Both are projected on the reference's RTN axes, as CCSDS CDM relative states are;
+    the rotation of the RTN frame is not subtracted from ``dv``.
+    """
+    basis = rtn_basis(r_ref_km, v_ref_km_s)
+    project = lambda d: np.einsum("...ij,...j->...i", basis, np.asarray(d, dtype=np.float64))  # noqa: E731
+    return project(dr_km), project(dv_km_s)

@@ -1,0 +1,1 @@
+"""Thin interfaces: the command line and (later) the REST API and web page."""

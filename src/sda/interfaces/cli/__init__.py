@@ -1,0 +1,1 @@
+"""The ``sda`` command line (typer + rich)."""

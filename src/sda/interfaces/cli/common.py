@@ -1,0 +1,59 @@
+"""Options and output helpers shared by every ``sda`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from sda.catalog.records import DataMode
+from sda.catalog.store import Store, open_store
+from sda.errors import SDAError
+
+__all__ = ["DbOption", "JsonOption", "ModeOption", "console", "err_console", "print_json", "store_from", "fail"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $SDA_DATABASE_URL, else an SQLite file in your data folder).",
+                 show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+ModeOption = Annotated[
+    str, typer.Option("--mode", help="Data mode: REAL, TEST, EXERCISE or SIMULATED.", case_sensitive=False)
+]
+
+
+def modes(text: str) -> tuple[str, ...]:
+    """Data modes from a comma-separated option value, validated."""
+    out = []
+    for part in text.split(","):
+        try:
+            out.append(DataMode(part.strip().upper()).value)
+        except ValueError:
+            fail(f"unknown data mode {part!r}: expected REAL, TEST, EXERCISE or SIMULATED")
+    return tuple(out)
+
+
+def print_json(value: Any) -> None:
+    """Write ``value`` as JSON to standard output (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def store_from(db: str | None) -> Store:
+    """Open the store named by ``--db`` (or the default), failing with a clear message."""
+    try:
+        return open_store(db)
+    except SDAError as exc:
+        fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error to standard error and exit non-zero."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
