@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,9 +31,9 @@ def postgres_server():
 
 
 @pytest.fixture
-def pg_url(postgres_server, request) -> str:
-    """URL of a fresh, empty PostgreSQL database."""
-    return postgres_server.new_database(f"t_{abs(hash(request.node.nodeid)) % 10**10}_{os.getpid()}")
+def pg_url(postgres_server) -> str:
+    """URL of a fresh, empty PostgreSQL database on the session's server."""
+    return postgres_server.new_database(f"test_{uuid.uuid4().hex}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
