@@ -248,8 +248,11 @@ class Store:
             prev = newest.get(es.norad_id)
             if prev is None or es.epoch_us >= prev.epoch_us:
                 newest[es.norad_id] = es
-        ins = self._insert(s.element_sets).on_conflict_do_nothing(index_elements=["content_hash"])
-        n_new = self._bulk(conn, ins, rows)
+        if self.dialect == "postgresql":
+            n_new = self._copy_insert(conn, s.element_sets, rows, conflict="content_hash")
+        else:
+            ins = self._insert(s.element_sets).on_conflict_do_nothing(index_elements=["content_hash"])
+            n_new = self._bulk(conn, ins, rows)
         # Object metadata: insert new objects; REAL data also refreshes names from newer epochs.
         obj_rows = [
             {"norad_id": es.norad_id, "name": es.name, "intl_designator": es.intl_designator,
@@ -348,6 +351,24 @@ class Store:
         else:
             params = rows
         return conn.exec_driver_sql(str(compiled), params).rowcount
+
+    @staticmethod
+    def _copy_insert(conn: Connection, table, rows: list[dict], *, conflict: str) -> int:
+        """PostgreSQL bulk insert: ``COPY`` into a temporary table, then one
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, inside the caller's transaction."""
+        cols = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in cols)
+        cur = conn.connection.driver_connection.cursor()
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "_load_{table.name}" ON COMMIT DROP AS '
+                    f'SELECT {names} FROM "{table.name}" WITH NO DATA')
+        with cur.copy(f'COPY "_load_{table.name}" ({names}) FROM STDIN') as copy:
+            for r in rows:
+                copy.write_row([r[c] for c in cols])
+        cur.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "_load_{table.name}" '
+                    f'ON CONFLICT ("{conflict}") DO NOTHING')
+        n = cur.rowcount
+        cur.execute(f'DROP TABLE "_load_{table.name}"')
+        return n
 
     @staticmethod
     def _norad_of(conn: Connection, object_id: str) -> int | None:
