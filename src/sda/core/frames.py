@@ -8,15 +8,17 @@ microseconds since 1970 (:mod:`sda.core.times`).
 * **GCRS**: TEME turned by skyfield's ``TEME.rotation_at`` (IAU 2000A nutation,
   IAU 2006 precession, GMST 1982 for the TEME equinox), as skyfield's own
   ``EarthSatellite.at`` does; the slow rate of that rotation is neglected in the velocity.
-* **ITRS**: TEME → PEF by the GMST 1982 angle (skyfield's ``theta_GMST1982``), then polar
-  motion, following Vallado, Crawford, Hujsak & Kelso, "Revisiting Spacetrack Report #3",
-  AIAA 2006-6753, Appendix C: ``r_pef = R3(θ) r_teme``, ``v_pef = R3(θ) v_teme − ω × r_pef``
-  with ω = 7.292115146706979e-5 rad/s × (1 − LOD/86400 s), and ``r_itrs = W r_pef``,
-  ``v_itrs = W v_pef``.
+* **ITRS**: TEME → PEF by the GMST 1982 angle θ (skyfield's ``theta_GMST1982``), then
+  polar motion, following Vallado, Crawford, Hujsak & Kelso, "Revisiting Spacetrack
+  Report #3", AIAA 2006-6753, Appendix C: ``r_pef = R3(θ) r_teme``,
+  ``v_pef = R3(θ) v_teme − ω × r_pef`` with ω = 7.292115146706979e-5 rad/s ×
+  (1 − LOD/86400 s) about the pole, and ``r_itrs = W r_pef``, ``v_itrs = W v_pef`` with
+  ``W = R1(−y_p) R2(−x_p)`` (the IAU-76/FK5 form the paper uses, without the TIO
+  locator s′ = −47 µas per century since J2000: about 0.4 mm at the surface in 2026).
 
 Earth orientation: by default UT1 comes from skyfield's built-in ∆T table
 (``load.timescale(builtin=True)``, no network) and **polar motion is off** (W = I, the
-result is then the pseudo-Earth-fixed frame, within about 15 m of ITRS at the
+result is then the pseudo-Earth-fixed frame PEF, within about 15 m of ITRS at the
 surface). Give an :class:`EarthOrientation` to use a known UT1−UTC, pole position
 and length of day instead (e.g. from IERS Bulletin A); they are held constant over the
 times of one call.
@@ -29,7 +31,8 @@ from functools import lru_cache
 
 import numpy as np
 from skyfield.api import load
-from skyfield.functions import rot_z
+from skyfield.constants import ASEC2RAD
+from skyfield.functions import rot_x, rot_y, rot_z
 from skyfield.sgp4lib import TEME, theta_GMST1982
 from skyfield.timelib import Time, Timescale
 
@@ -66,39 +69,26 @@ class EarthOrientation:
     length_of_day_excess_s: float = 0.0
 
 
-@lru_cache(maxsize=8)
-def timescale(x_pole_arcsec: float | None = None, y_pole_arcsec: float | None = None) -> Timescale:
-    """Skyfield's built-in timescale (bundled leap seconds and ∆T; no download).
-
-    With pole coordinates (arcseconds) it carries a constant polar-motion table, so
-    skyfield's ``polar_motion_matrix`` applies that pole; without, polar motion is off.
-    """
-    ts = load.timescale(builtin=True)
-    if x_pole_arcsec is not None:
-        span_tt_jd = np.array([0.0, 1e7])  # every date
-        ts.polar_motion_table = (span_tt_jd, np.full(2, float(x_pole_arcsec)), np.full(2, float(y_pole_arcsec)))
-    return ts
+@lru_cache(maxsize=1)
+def timescale() -> Timescale:
+    """Skyfield's built-in timescale: bundled leap seconds and ∆T (UT1) table, no download."""
+    return load.timescale(builtin=True)
 
 
 def skyfield_time(epochs_us, eop: EarthOrientation | None = None) -> Time:
     """Skyfield ``Time`` of UTC microseconds since 1970 (any shape).
 
-    With ``eop`` the time's UT1 is UTC + ``eop.ut1_minus_utc_s`` and it carries the
-    pole of ``eop``; without, UT1 comes from skyfield's built-in table and there is no
-    polar motion.
+    With ``eop`` the time's UT1 is UTC + ``eop.ut1_minus_utc_s``; without, UT1 comes
+    from skyfield's built-in table.
     """
     days, rem_us = np.divmod(np.asarray(epochs_us, dtype=np.int64), US_PER_DAY)
-    if eop is None:
-        ts = timescale()
-    else:
-        ts = timescale(eop.x_pole_arcsec, eop.y_pole_arcsec)
-    t = ts.utc(1970, 1, 1 + days, 0, 0, rem_us / US_PER_S)
+    t = timescale().utc(1970, 1, 1 + days, 0, 0, rem_us / US_PER_S)
     if eop is not None:
         # TT − UTC = 32.184 s + leap seconds = dut1 + ∆T; UT1 = TT − ∆T, so this ∆T
         # gives UT1 − UTC = eop.ut1_minus_utc_s. Set before anything reads UT1.
         tt_minus_utc_s = t.dut1 + t.delta_t
         t.delta_t = tt_minus_utc_s - eop.ut1_minus_utc_s
-        t.dut1 = eop.ut1_minus_utc_s + 0.0 * tt_minus_utc_s
+        del t.dut1  # cached from the table's ∆T; recomputed from the new one when read
     return t
 
 
@@ -151,10 +141,10 @@ def teme_to_itrs(
     v_pef = _rotate(to_pef, np.asarray(velocity_km_s))
     v_pef[..., 0] += omega * r_pef[..., 1]  # − ω ẑ × r
     v_pef[..., 1] -= omega * r_pef[..., 0]
-    if eop is None:
+    if eop is None or (eop.x_pole_arcsec == 0.0 and eop.y_pole_arcsec == 0.0):
         return r_pef, v_pef
-    pole = _per_time(t.polar_motion_matrix(), len(epochs_us))
-    return _rotate(pole, r_pef), _rotate(pole, v_pef)
+    pole = rot_x(eop.y_pole_arcsec * ASEC2RAD) @ rot_y(eop.x_pole_arcsec * ASEC2RAD)
+    return r_pef @ pole.T, v_pef @ pole.T
 
 
 def rtn_basis(position_km: np.ndarray, velocity_km_s: np.ndarray) -> np.ndarray:
@@ -183,5 +173,6 @@ def to_rtn(
     the rotation of the RTN frame is not subtracted from ``dv``.
     """
     basis = rtn_basis(r_ref_km, v_ref_km_s)
-    project = lambda d: np.einsum("...ij,...j->...i", basis, np.asarray(d, dtype=np.float64))  # noqa: E731
-    return project(dr_km), project(dv_km_s)
+    dr_rtn = np.einsum("...ij,...j->...i", basis, np.asarray(dr_km, dtype=np.float64))
+    dv_rtn = np.einsum("...ij,...j->...i", basis, np.asarray(dv_km_s, dtype=np.float64))
+    return dr_rtn, dv_rtn

@@ -1,0 +1,1 @@
+"""Propagation: SGP4 over objects x times, ephemeris interpolation, time grids and chunking."""
