@@ -92,6 +92,10 @@ def warn_if_not_accelerated() -> None:
 warn_if_not_accelerated()
 
 
+#: Mean element theories whose elements SGP4 propagates as they are.
+SGP4_THEORIES = ("SGP4", "SGP/SGP4")
+
+
 def satrec_of(es: ElementSet) -> Satrec:
     """SGP4 record of an element set, WGS-72 constants, improved ('i') mode.
 
@@ -102,7 +106,13 @@ def satrec_of(es: ElementSet) -> Satrec:
     rad/min² and rad/min³, and the epoch in days since 1949-12-31 00:00 UTC. A
     catalog number beyond the Alpha-5 range (339999) is stored as 0 in the record; it
     is a label only and does not change the propagation.
+
+    Raises ``ValueError`` for elements of another theory (SGP4-XP, DSST, ...): their
+    mean elements are not SGP4's and would propagate wrongly without a warning.
     """
+    if es.mean_element_theory.upper() not in SGP4_THEORIES:
+        raise ValueError(f"object {es.norad_id}: mean element theory {es.mean_element_theory!r} "
+                         f"cannot be propagated with SGP4 (expected one of {', '.join(SGP4_THEORIES)})")
     if es.tle_line1 and es.tle_line2:
         return Satrec.twoline2rv(es.tle_line1, es.tle_line2, WGS72)
     days, rem_us = divmod(es.epoch_us - _SGP4INIT_EPOCH_US, US_PER_DAY)
