@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from sda.catalog import schema as s
 from sda.catalog.store import Store
@@ -55,19 +55,29 @@ def _assert_consistent(url: str, files: list) -> int:
         store.close()
 
 
+def _batches(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(s.ingest_batches)).scalar_one()
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("delay_s", [0.6, 1.2, 2.0])
-def test_kill_9_during_ingest(store_url, catalog_parts, delay_s):
+@pytest.mark.parametrize("after_files", [1, 2, 3])
+def test_kill_9_during_ingest(store_url, catalog_parts, after_files):
+    """SIGKILL right after ``after_files`` files are committed, while the next one is being written."""
     files, n_records = catalog_parts
     Store(store_url).close()  # schema in place, so the kill lands in the ingest itself
     cmd = [sys.executable, "-m", "sda.interfaces.cli.main", "ingest", *map(str, files), "--db", store_url]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(delay_s)
+    deadline = time.monotonic() + 120
+    watcher = create_engine(store_url)
+    while _batches(watcher) < after_files and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
+    watcher.dispose()
     proc.wait(timeout=30)
     done_before = _assert_consistent(store_url, files)
-    assert done_before < N_FILES or proc.returncode == 0
+    assert after_files <= done_before < N_FILES, "the kill did not land inside the ingest"
     # Re-running finishes the job without duplicating anything.
     subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300)
     assert _assert_consistent(store_url, files) == N_FILES
