@@ -1,0 +1,1 @@
+"""Analyses on the catalog: conjunction screening, probability of collision, and what follows."""

@@ -1,0 +1,80 @@
+"""Hard-body radius (HBR) of a conjunction: from the CDM, else NASA CARA's table, else a default.
+
+The combined HBR is the sum of the two objects' radii (spheres that touch).
+
+Order of precedence, and the ``source`` reported with the value:
+
+1. ``"CDM"``: both objects carry the CDM 2.0 ``HBR`` keyword (m); their sum.
+2. ``"CDM comment"``: the comment ``HBR = <value> [m]`` that NASA CARA writes after the
+   relative metadata of its CDMs (already the combined radius).
+3. ``"CARA table"``: each object's HBR from CARA's lookup table by NORAD ID (bundled as
+   ``sda/data/hbr_cara.csv``, see ``hbr_cara.SOURCE.md``); an object missing from it (or
+   with a blank row) gets :data:`DEFAULT_OBJECT_HBR_M` and the source says so.
+4. ``"default"``: :data:`DEFAULT_COMBINED_HBR_M`.
+
+The defaults are an SDA assumption, chosen conservative: 10 m per object, larger than
+CARA's class defaults in the table (1.1 to 8 m for most classes, 14.5 m for one).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from importlib import resources
+
+from sda.ingest.cdm import Cdm
+
+__all__ = ["DEFAULT_OBJECT_HBR_M", "DEFAULT_COMBINED_HBR_M", "cara_hbr_m", "hbr_from_cdm", "combined_hbr_m"]
+
+DEFAULT_OBJECT_HBR_M = 10.0
+DEFAULT_COMBINED_HBR_M = 2 * DEFAULT_OBJECT_HBR_M
+
+_COMMENT = re.compile(r"^\s*HBR\s*=\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(?:\[m\])?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _cara_table() -> dict[int, float]:
+    out: dict[int, float] = {}
+    with resources.files("sda").joinpath("data", "hbr_cara.csv").open("r", encoding="ascii", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["HBR"].strip():
+                out[int(row["ObjectID"])] = float(row["HBR"])
+    return out
+
+
+def cara_hbr_m(norad_id: int) -> float | None:
+    """CARA's HBR estimate (m) of a catalog object, ``None`` if the table has no value."""
+    return _cara_table().get(int(norad_id))
+
+
+def hbr_from_cdm(cdm: Cdm) -> float | None:
+    """Combined HBR (m) stated by the CDM itself (``HBR`` keywords or CARA's ``HBR =`` comment), else ``None``."""
+    if cdm.object1.hbr_m is not None and cdm.object2.hbr_m is not None:
+        return cdm.object1.hbr_m + cdm.object2.hbr_m
+    # CARA writes the comment at the end of the relative metadata, just before OBJECT1, so
+    # a KVN reading attaches it to OBJECT1's metadata comments.
+    for text in (*cdm.comments.get("relative", ()), *cdm.object1.comments.get("metadata", ())):
+        m = _COMMENT.match(text)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def combined_hbr_m(cdm: Cdm) -> tuple[float, str]:
+    """``(hbr_m, source)`` of a conjunction, following the precedence in the module docstring."""
+    stated = hbr_from_cdm(cdm)
+    if stated is not None:
+        return stated, "CDM" if cdm.object1.hbr_m is not None else "CDM comment"
+    radii = []
+    defaulted = []
+    for obj in cdm.objects:
+        value = cara_hbr_m(obj.norad_id) if obj.norad_id is not None else None
+        if value is None:
+            defaulted.append(obj.object)
+            value = DEFAULT_OBJECT_HBR_M
+        radii.append(value)
+    if len(defaulted) == 2:
+        return DEFAULT_COMBINED_HBR_M, "default"
+    source = "CARA table" + (f" ({defaulted[0]} default {DEFAULT_OBJECT_HBR_M} m)" if defaulted else "")
+    return radii[0] + radii[1], source
