@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sda.core.times import format_utc
 from sda.catalog.records import Ephemeris
 from sda.errors import ParseError
 from sda.ingest.oem import iter_oem_kvn, iter_oem_xml, write_oem_kvn, write_oem_xml
@@ -47,7 +48,7 @@ def _read(path: Path) -> list:
 # ---- samples ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [p for p in KVN + XML if p != MRT_SAMPLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", KVN + XML, ids=lambda p: p.name)
 def test_sample_parses_without_error(path):
     records = _read(path)
     errors = [r for r in records if isinstance(r, ParseError)]
@@ -55,18 +56,18 @@ def test_sample_parses_without_error(path):
     assert records and all(isinstance(r, Ephemeris) for r in records)
 
 
-def test_mrt_time_system_refused():
+def test_mrt_calendar_epochs_read_on_utc_scale():
+    """MRT epochs written as calendar dates are read as UTC dates (Orekit does the same);
+    the segments keep TIME_SYSTEM = MRT."""
     records = _read(MRT_SAMPLE)
-    assert len(records) == 2  # two segments, each refused for its TIME_SYSTEM
-    lines = MRT_SAMPLE.read_text().splitlines()
-    for err in records:
-        assert isinstance(err, ParseError)
-        assert err.file == str(MRT_SAMPLE) and err.field == "TIME_SYSTEM" and err.found == "MRT"
-        assert lines[err.line - 1].split("=")[1].strip() == "MRT"
-        assert "UTC" in err.expected and "TAI" in err.expected
+    assert len(records) == 2 and all(isinstance(r, Ephemeris) for r in records)
+    assert {r.time_system for r in records} == {"MRT"}
+    first_state = next(ln for ln in MRT_SAMPLE.read_text().splitlines() if ln.startswith("1996-353T12:00:00.331"))
+    assert format_utc(int(records[0].epochs_us[0]), digits=3) == "1996-12-18T12:00:00.331Z"  # day 353 of 1996
+    assert records[0].position_km[0].tolist() == [float(x) for x in first_state.split()[1:4]]
 
 
-@pytest.mark.parametrize("path", [p for p in KVN if p != MRT_SAMPLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", KVN, ids=lambda p: p.name)
 def test_kvn_states_and_covariances_match_file_text(path):
     """Every state line and covariance row of the file, split by hand, equals what the reader gives."""
     text = path.read_text()
@@ -146,7 +147,7 @@ def test_spot_values_bluebook_and_orekit():
 # ---- round trips -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [p for p in KVN + XML if p != MRT_SAMPLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", KVN + XML, ids=lambda p: p.name)
 def test_round_trip_kvn_and_xml(path):
     records = _read(path)
     via_kvn = list(iter_oem_kvn(write_oem_kvn(records)))

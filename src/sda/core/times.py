@@ -199,7 +199,10 @@ def parse_duration_s(text: str) -> float:
 
 __all__ += ["TIME_SCALES", "tai_minus_utc_us", "scale_to_utc_us", "utc_to_scale_us"]
 
-TIME_SCALES = ("UTC", "TAI", "TT", "GPS")
+TIME_SCALES = ("UTC", "TAI", "TT", "GPS", "MRT")
+# MRT (mission relative time) written as calendar dates is read on the UTC scale, as
+# Orekit reads such dates; the record keeps its TIME_SYSTEM so the choice stays visible.
+_AS_UTC = ("UTC", "MRT")
 _SCALE_MINUS_TAI_US = {"TAI": 0, "TT": 32_184_000, "GPS": -19_000_000}
 _UTC_1972_US = 63_072_000 * US_PER_S  # 1972-01-01T00:00:00Z, when TAI - UTC became 10 s
 _leap_table: tuple[np.ndarray, np.ndarray] | None = None
@@ -239,7 +242,7 @@ def tai_minus_utc_us(utc_us) -> np.ndarray:
 
 
 def scale_to_utc_us(us, scale: str):
-    """UTC µs of times counted in ``scale`` (``UTC``, ``TAI``, ``TT`` or ``GPS``).
+    """UTC µs of times counted in ``scale`` (``UTC``, ``TAI``, ``TT``, ``GPS``; ``MRT`` calendar dates as UTC).
 
     ``us`` is the time read in that scale as if it were UTC (calendar fields to µs since
     1970, as :func:`parse_utc_us` gives); an int gives an int, an array an int64 array.
@@ -250,7 +253,7 @@ def scale_to_utc_us(us, scale: str):
     name = _scale_name(scale)
     scalar = np.ndim(us) == 0
     t = np.asarray(us, dtype=np.int64)
-    if name != "UTC":
+    if name not in _AS_UTC:
         tai = t - _SCALE_MINUS_TAI_US[name]
         dates, offsets = _leaps()
         if np.any(tai < _UTC_1972_US + offsets[0]):
@@ -267,6 +270,6 @@ def utc_to_scale_us(us, scale: str):
     name = _scale_name(scale)
     scalar = np.ndim(us) == 0
     t = np.asarray(us, dtype=np.int64)
-    if name != "UTC":
+    if name not in _AS_UTC:
         t = t + tai_minus_utc_us(t) + _SCALE_MINUS_TAI_US[name]
     return int(t) if scalar else t
