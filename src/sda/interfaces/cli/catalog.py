@@ -77,9 +77,11 @@ def show(
     table = Table(show_header=False, title=f"{obj.norad_id} {obj.name or ''}")
     table.add_column(style="bold")
     table.add_column()
-    for k in ("norad_id", "name", "intl_designator", "object_type", "owner"):
-        table.add_row(k, str(d[k]))
+    for k, v in d.items():
+        table.add_row(k, str(v))
     for k, v in latest.items():
+        if k in d:
+            continue
         if k == "provenance":
             for pk, pv in v.items():
                 table.add_row(f"provenance.{pk}", str(pv))

@@ -31,7 +31,7 @@ def ingest(
     reports: list[dict] = []
     failed = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=json_out or len(files) < 2, transient=True) as progress:
+                  console=err_console, disable=json_out, transient=True) as progress:
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
             progress.update(task, description=f"ingesting {path.name}")
