@@ -33,11 +33,9 @@ OMM_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ccsd
 SAMPLES = sorted(p for p in OMM_DIR.rglob("*") if p.is_file())
 CREATED_US = 1_600_000_000_000_000  # fixed CREATION_DATE for deterministic output
 
-# Samples the element-set rules refuse on purpose, with the keyword at fault and the value found:
-# OMMExample3 is TOD / mission-relative time (no UTC epoch exists without a reference date);
-# the first <omm> of omm_combined.xml has an empty <segment>.
+# Messages refused on purpose, with the keyword at fault and the value found: the first
+# <omm> of omm_combined.xml has an empty <segment> (every mandatory keyword is missing).
 REFUSED = {
-    "OMMExample3.txt": [("REF_FRAME", "TOD")],
     "omm_combined.xml": [("OBJECT_NAME", "absent")],
 }
 
@@ -104,7 +102,7 @@ def test_sample_parses(path):
     for e in errors:
         assert e.file == path.name and e.expected
     assert all(es.format == "OMM" for es in sets)
-    if not sets:  # OMMExample3: its one message is refused
+    if path.name == "OMMExample3.txt":  # TOD, mission-relative time, no catalog number: see its own test
         return
     # Known values read from the text: NORAD ID exact, epoch to the microsecond, mean motion exact.
     norad = values_in_text(path, "NORAD_CAT_ID")
@@ -137,6 +135,26 @@ def test_sample_details_from_text():
     names = re.findall(r"<OBJECT_NAME>([^<]*)<", combined.read_text())
     assert [es.name for es in read_any(combined)[1:]] == names
     assert read_any(combined)[0].element == "<ndm/omm[1]>"
+
+
+def test_tod_mission_relative_sample_keeps_frame_and_time_system():
+    """OMMExample3: TOD frame, MRT calendar epoch (read as UTC), no NORAD_CAT_ID."""
+    path = OMM_DIR / "orekit" / "OMMExample3.txt"
+    [es] = read_any(path)
+    assert (es.ref_frame, es.time_system, es.norad_id) == ("TOD", "MRT", None)
+    assert es.intl_designator == values_in_text(path, "OBJECT_ID")[0] == "1995-025A"
+    assert es.epoch_us == utc_us(values_in_text(path, "EPOCH")[0])
+    back = next(iter_omm_kvn(write_omm_kvn(es, creation_us=CREATED_US)))
+    assert back.content_hash == es.content_hash and back.norad_id is None
+
+
+def test_tai_epoch_converted_to_utc():
+    text = (OMM_DIR / "ccsds-ndm" / "omm1_ct.kvn").read_text()
+    [utc] = iter_omm_kvn(text.splitlines())
+    [tai] = iter_omm_kvn(text.replace("TIME_SYSTEM    = UTC", "TIME_SYSTEM    = TAI").splitlines())
+    assert tai.time_system == "TAI" and utc.epoch_us - tai.epoch_us == 37_000_000  # TAI - UTC = 37 s in 2020
+    [again] = iter_omm_kvn(write_omm_kvn(tai, creation_us=CREATED_US))
+    assert again.epoch_us == tai.epoch_us and again.time_system == "TAI"
 
 
 def test_semi_major_axis_gives_kepler_mean_motion():
@@ -194,7 +212,7 @@ def test_tle_and_omm_agree():
 @pytest.mark.parametrize("form", ["kvn", "xml", "spacetrack", "celestrak"])
 def test_round_trip_every_sample(form):
     sets = all_sets()
-    assert len(sets) == 37
+    assert len(sets) == 38
     for es in sets:
         if form == "kvn":
             out = list(iter_omm_kvn(write_omm_kvn(es, creation_us=CREATED_US)))
@@ -222,7 +240,8 @@ def test_round_trip_many_messages():
     assert all(isinstance(v, (str, type(None))) for rec in json.loads(st) for v in rec.values())
     assert [b.content_hash for b in iter_omm_json(st)] == [es.content_hash for es in sets]
     ct = json.loads(write_omm_json(sets, style="celestrak"))
-    assert all(isinstance(rec["MEAN_MOTION"], float) and isinstance(rec["NORAD_CAT_ID"], int) for rec in ct)
+    assert all(isinstance(rec["MEAN_MOTION"], float) for rec in ct)
+    assert [isinstance(rec.get("NORAD_CAT_ID"), int) for rec in ct].count(False) == 1  # OMMExample3 has none
     assert write_omm_xml([sets[0]], creation_us=CREATED_US).split(b"\n")[1].startswith(b"<omm ")
 
 
@@ -313,8 +332,7 @@ CASES = [
     # -- KVN: mandatory keywords (the error points at the message's first line)
     *[(f"kvn-missing-{k.lower()}", "kvn", kvn_set(k, None), k, 1, f"keyword {k}", "absent")
       for k in ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "MEAN_ELEMENT_THEORY",
-                "EPOCH", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY",
-                "NORAD_CAT_ID")],
+                "EPOCH", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY")],
     ("kvn-missing-mean-motion", "kvn", kvn_set("MEAN_MOTION", None), "MEAN_MOTION", 1, "SEMI_MAJOR_AXIS", "absent"),
     ("kvn-empty-epoch", "kvn", kvn_set("EPOCH", ""), "EPOCH", "EPOCH", "keyword EPOCH", "absent"),
     # -- KVN: units
@@ -363,8 +381,9 @@ CASES = [
     ("kvn-epoch-doy-367", "kvn", kvn_set("EPOCH", "2020-367T00:00:00"), "EPOCH", "EPOCH", "UTC time",
      "2020-367T00:00:00"),
     ("kvn-epoch-words", "kvn", kvn_set("EPOCH", "yesterday"), "EPOCH", "EPOCH", "UTC time", "yesterday"),
-    ("kvn-time-system-tai", "kvn", kvn_set("TIME_SYSTEM", "TAI"), "TIME_SYSTEM", "TIME_SYSTEM", "UTC", "TAI"),
-    ("kvn-frame-gcrf", "kvn", kvn_set("REF_FRAME", "GCRF"), "REF_FRAME", "REF_FRAME", "TEME", "GCRF"),
+    ("kvn-time-system-tcb", "kvn", kvn_set("TIME_SYSTEM", "TCB"), "TIME_SYSTEM", "TIME_SYSTEM", "UTC", "TCB"),
+    ("kvn-frame-bad-name", "kvn", kvn_set("REF_FRAME", "TEME-OF-DATE"), "REF_FRAME", "REF_FRAME", "frame name",
+     "TEME-OF-DATE"),
     ("kvn-centre-moon", "kvn", kvn_set("CENTER_NAME", "MOON"), "CENTER_NAME", "CENTER_NAME", "EARTH", "MOON"),
     # -- XML
     ("xml-billion-laughs", "xml", BILLION_LAUGHS, None, None, "without DTD", "DTDForbidden"),
@@ -422,8 +441,8 @@ CASES = [
      "UTC time", "29/12/2020 03:57:59"),
     ("json-st-ecc-one", "json", json_set(ST_BASE, "ECCENTRICITY", '"1.00000000"'), "ECCENTRICITY",
      "[0].ECCENTRICITY", "< 1", "1.00000000"),
-    ("json-st-time-system", "json", json_set(ST_BASE, "TIME_SYSTEM", '"TT"'), "TIME_SYSTEM", "[0].TIME_SYSTEM",
-     "UTC", "TT"),
+    ("json-st-time-system", "json", json_set(ST_BASE, "TIME_SYSTEM", '"UT1"'), "TIME_SYSTEM", "[0].TIME_SYSTEM",
+     "UTC", "UT1"),
     ("json-st-object-type", "json", json_set(ST_BASE, "OBJECT_TYPE", '"SPACE STATION"'), "OBJECT_TYPE",
      "[0].OBJECT_TYPE", "one of PAYLOAD", "SPACE STATION"),
     ("json-ct-name-number", "json", json_set(CT_BASE, "OBJECT_NAME", "5"), "OBJECT_NAME", "[0].OBJECT_NAME", "text",

@@ -105,3 +105,22 @@ def test_bad_file_writes_nothing(store):
 def test_bad_mode_is_refused(store):
     with pytest.raises(IngestError, match="data mode"):
         ingest_bytes(store, "\n".join(ISS).encode(), name="a.tle", mode="PRETEND")
+
+
+def test_omm_without_catalog_number_is_resolved_by_international_designator(store, shared_data):
+    """OMMExample3 (TOD, MRT, no NORAD_CAT_ID) names GOES 9 (1995-025A): refused while the
+    catalog does not know that designator, stored under GOES 9's number once it does."""
+    omm = shared_data / "ccsds/omm/orekit/OMMExample3.txt"
+    with pytest.raises(IngestError) as info:
+        ingest_file(store, omm)
+    [err] = info.value.errors
+    assert (err.field, err.found, err.line) == ("NORAD_CAT_ID", "1995-025A", 1)
+    assert store.table_counts()["element_sets"] == 0
+    goes9 = [ln for ln in FULL_CATALOG.read_text().splitlines()]
+    i = goes9.index(next(ln for ln in goes9 if ln.startswith("1 ") and ln[9:17].strip() == "95025A"))
+    ingest_bytes(store, "\n".join(goes9[i - 1:i + 2]).encode(), name="goes9.tle")
+    report = ingest_file(store, omm)
+    assert report.n_new == 1
+    norad = int(goes9[i][2:7])
+    tod = [h for h in store.history(norad) if h.element_set.ref_frame == "TOD"]
+    assert len(tod) == 1 and tod[0].element_set.time_system == "MRT"

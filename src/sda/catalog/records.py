@@ -87,14 +87,17 @@ def canonical_intl_designator(text: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ElementSet:
-    """One SGP4 mean element set (from a TLE or an OMM), TEME of epoch, UTC.
+    """One mean element set (from a TLE or an OMM): SGP4's in TEME of epoch unless
+    ``mean_element_theory`` and ``ref_frame`` say otherwise; ``epoch_us`` is UTC
+    whatever ``time_system`` the source used. ``norad_id`` is ``None`` only between
+    parsing an OMM without ``NORAD_CAT_ID`` and the catalog resolving its ``OBJECT_ID``.
 
     ``mean_motion_dot`` (rev/day²) and ``mean_motion_ddot`` (rev/day³) are the
     values as written in TLE/OMM (first derivative / 2, second / 6); ``bstar_per_er``
     is B* in inverse Earth radii.
     """
 
-    norad_id: int
+    norad_id: int | None
     epoch_us: int
     mean_motion_rev_day: float
     eccentricity: float
@@ -114,6 +117,8 @@ class ElementSet:
     object_type: str | None = None
     owner: str | None = None
     mean_element_theory: str = "SGP4"
+    ref_frame: str = "TEME"
+    time_system: str = "UTC"
     format: str = "TLE"
     tle_line1: str | None = None
     tle_line2: str | None = None
@@ -157,6 +162,7 @@ class ElementSet:
                     self.element_set_no,
                     self.rev_at_epoch,
                     self.mean_element_theory,
+                    self.ref_frame,
                 ),
             )
         )
@@ -194,6 +200,9 @@ class ElementSet:
             "ephemeris_type": self.ephemeris_type,
             "element_set_no": self.element_set_no,
             "rev_at_epoch": self.rev_at_epoch,
+            "mean_element_theory": self.mean_element_theory,
+            "ref_frame": self.ref_frame,
+            "time_system": self.time_system,
             "semi_major_axis_km": _finite(a),
             "period_min": _finite(period),
             "perigee_alt_km": _finite(perigee),

@@ -98,6 +98,8 @@ element_sets = Table(
     Column("element_set_no", Integer, nullable=False),
     Column("rev_at_epoch", Integer, nullable=False),
     Column("mean_element_theory", String(16), nullable=False),
+    Column("ref_frame", String(16), nullable=False),
+    Column("time_system", String(8), nullable=False),
     Column("name", String(80)),
     Column("intl_designator", String(16)),
     Column("object_type", String(16)),

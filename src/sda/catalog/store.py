@@ -378,6 +378,14 @@ class Store:
         ).scalar()
 
     # ---- reading ----------------------------------------------------------------
+    def norad_ids_by_intl(self, designators: Iterable[str]) -> dict[str, int]:
+        """Catalog numbers of objects known by these international designators."""
+        wanted = sorted({d for d in designators if d})
+        o = s.objects.c
+        with self.engine.connect() as conn:
+            return {r.intl_designator: r.norad_id for r in conn.execute(
+                select(o.intl_designator, o.norad_id).where(o.intl_designator.in_(wanted)))}
+
     def _stored(self, row) -> StoredElementSet:
         m = row._mapping
         es = ElementSet(**{name: m[name] for name in _ES_FIELDS if name in m and name != "owner"},

@@ -19,7 +19,8 @@ __all__ = ["Keyword", "KEYWORDS", "MANDATORY", "SPACETRACK_EXTRAS", "EXTRA_ATTRS
 class Keyword:
     """One OMM keyword: XML block, value kind (text, float, int, time), unit, ElementSet attribute.
 
-    ``fixed`` is the only value an element set accepts (frame, centre, time system).
+    ``fixed`` is the only value an element set accepts (the centre: Earth); ``default``
+    is the value implied when a message leaves the keyword out (CelesTrak's JSON).
     """
 
     block: str
@@ -27,6 +28,7 @@ class Keyword:
     unit: str | None = None
     attr: str | None = None
     fixed: str | None = None
+    default: str | None = None
 
 
 def _covariance() -> dict[str, Keyword]:
@@ -49,9 +51,9 @@ KEYWORDS: dict[str, Keyword] = {
     "OBJECT_NAME": Keyword("metadata", "text", attr="name"),
     "OBJECT_ID": Keyword("metadata", "text", attr="intl_designator"),
     "CENTER_NAME": Keyword("metadata", "text", fixed="EARTH"),
-    "REF_FRAME": Keyword("metadata", "text", fixed="TEME"),
+    "REF_FRAME": Keyword("metadata", "text", attr="ref_frame", default="TEME"),
     "REF_FRAME_EPOCH": Keyword("metadata", "time"),
-    "TIME_SYSTEM": Keyword("metadata", "text", fixed="UTC"),
+    "TIME_SYSTEM": Keyword("metadata", "text", attr="time_system", default="UTC"),
     "MEAN_ELEMENT_THEORY": Keyword("metadata", "text", attr="mean_element_theory"),
     "EPOCH": Keyword("meanElements", "time", attr="epoch_us"),
     "SEMI_MAJOR_AXIS": Keyword("meanElements", "float", "km"),

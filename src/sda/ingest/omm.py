@@ -6,8 +6,11 @@ the :class:`~sda.catalog.records.ElementSet` attribute it fills. Keywords withou
 attribute (spacecraft parameters, covariance, ``GM``, SGP4-XP's ``BTERM`` and
 ``AGOM``) are checked and not kept.
 
-An element set is TEME of epoch, about the Earth, in UTC: a message in another frame,
-centre or time system is refused rather than silently mislabelled. JSON follows the
+An element set is about the Earth; its frame (TEME for SGP4 element sets) and time
+system are kept as the message states them, and the epoch is converted to UTC
+(TAI, TT and GPS by the leap-second table; mission-relative calendar dates read as
+UTC). A message without ``NORAD_CAT_ID`` gives an element set without a catalog
+number, which the ingest pipeline resolves from ``OBJECT_ID``. JSON follows the
 two public flavours: CelesTrak (numbers, no header or metadata, SGP4 implied) and
 Space-Track (every value a string, extra keys such as ``TLE_LINE1``, nulls). In KVN
 and XML, Space-Track writes its extra keys as user-defined parameters
@@ -29,7 +32,7 @@ import numpy as np
 
 from sda.catalog.records import OBJECT_TYPES, ElementSet, canonical_intl_designator, object_type_from_name
 from sda.core.orbits import MU_KM3_S2
-from sda.core.times import format_utc, now_us, parse_utc_us
+from sda.core.times import TIME_SCALES, format_utc, now_us, parse_utc_us, scale_to_utc_us, utc_to_scale_us
 from sda.errors import ParseError
 from sda.ingest._omm_json import json_records
 from sda.ingest._omm_keywords import (
@@ -152,6 +155,17 @@ def element_set_from_fields(
     for key, kw in KEYWORDS.items():
         if kw.fixed and v[key].upper() != kw.fixed:
             raise where.error(key, f"element sets are {kw.fixed} only", kw.fixed, raw[key])
+    v["REF_FRAME"] = v["REF_FRAME"].upper()
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", v["REF_FRAME"], re.ASCII):
+        raise where.error("REF_FRAME", "bad frame name", "a CCSDS frame name such as TEME or TOD", raw["REF_FRAME"])
+    v["TIME_SYSTEM"] = v["TIME_SYSTEM"].upper()
+    if v["TIME_SYSTEM"] not in TIME_SCALES:
+        raise where.error("TIME_SYSTEM", "time system not supported", "one of " + ", ".join(TIME_SCALES),
+                          raw["TIME_SYSTEM"])
+    try:
+        v["EPOCH"] = scale_to_utc_us(v["EPOCH"], v["TIME_SYSTEM"])
+    except ValueError as exc:
+        raise where.error("EPOCH", str(exc), "a time convertible to UTC", raw["EPOCH"]) from None
 
     def check(key: str, ok: bool, expected: str) -> None:
         if not ok:
@@ -176,10 +190,8 @@ def element_set_from_fields(
     check("INCLINATION", 0.0 <= v["INCLINATION"] <= 180.0, "0 to 180 degrees")
     for key in ("RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY"):
         check(key, 0.0 <= v[key] < 360.0, "0 to 360 degrees (360 excluded)")
-    if "NORAD_CAT_ID" not in v:
-        raise where.error("NORAD_CAT_ID", "a catalog element set needs the catalog number",
-                          "keyword NORAD_CAT_ID", "absent")
-    check("NORAD_CAT_ID", 0 < v["NORAD_CAT_ID"] <= 999_999_999, "a catalog number of 1 to 9 digits")
+    if "NORAD_CAT_ID" in v:
+        check("NORAD_CAT_ID", 0 < v["NORAD_CAT_ID"] <= 999_999_999, "a catalog number of 1 to 9 digits")
     for key in ("ELEMENT_SET_NO", "REV_AT_EPOCH", "EPHEMERIS_TYPE"):
         if key in v:
             check(key, v[key] >= 0, "a non-negative integer")
@@ -195,6 +207,7 @@ def element_set_from_fields(
     attrs = {kw.attr: v[key] for key, kw in KEYWORDS.items() if kw.attr and key in v}
     attrs.update({attr: v[key] for key, attr in EXTRA_ATTRS.items() if key in v})
     attrs.update(
+        norad_id=v.get("NORAD_CAT_ID"),
         mean_motion_rev_day=mean_motion,
         intl_designator=None if object_id.upper() == "UNKNOWN" else canonical_intl_designator(object_id),
         object_type=object_type or object_type_from_name(v["OBJECT_NAME"]),
@@ -224,8 +237,10 @@ def _fields_of(es: ElementSet, creation_us: int, originator: str) -> dict[str, A
             out[key] = kw.fixed
         elif kw.attr:
             value = getattr(es, kw.attr)
+            if value is None and kw.kind != "text":
+                continue
             if kw.kind == "time":
-                value = format_utc(value)[:-1]
+                value = format_utc(utc_to_scale_us(value, es.time_system))[:-1]
             out[key] = "UNKNOWN" if value is None else value
     for key, attr in EXTRA_ATTRS.items():
         if getattr(es, attr) is not None:
@@ -297,6 +312,7 @@ def write_omm_json(sets: Iterable[ElementSet], *, style: str = "celestrak", crea
         if style == "celestrak":
             rec = {k: value for k, value in fields.items()
                    if k in KEYWORDS and KEYWORDS[k].block != "header" and not KEYWORDS[k].fixed
+                   and value != KEYWORDS[k].default
                    and not (k == "MEAN_ELEMENT_THEORY" and value == DEFAULT_THEORY)}
         else:
             rec = {k: _text(value) for k, value in fields.items() if not k.startswith(USER)}
@@ -521,8 +537,8 @@ def iter_omm_json(data: bytes | str, *, file: str | None = None) -> Iterator[Ele
         fields = dict(rec)
         if "CCSDS_OMM_VERS" not in fields:
             for key, kw in KEYWORDS.items():
-                if kw.fixed:
-                    fields.setdefault(key, kw.fixed)
+                if kw.fixed or kw.default:
+                    fields.setdefault(key, kw.fixed or kw.default)
             fields.setdefault("MEAN_ELEMENT_THEORY", DEFAULT_THEORY)
         try:
             yield element_set_from_fields(fields, file=file, line_of={"": line}, element_of=element_of)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sda.catalog.records import DEFAULT_MARKING, DataMode, Record
+from sda.catalog.records import DEFAULT_MARKING, DataMode, ElementSet, Record
 from sda.catalog.store import BatchInfo, Store
 from sda.errors import IngestError, ParseError
 from sda.ingest.formats import decode, detect_format, iter_records
@@ -110,6 +110,8 @@ def ingest_bytes(
         report.elapsed_s = time.perf_counter() - started
         return report
     fmt, records, errors = parse_bytes(data, name=name)
+    records, unresolved = _resolve_catalog_numbers(store, records, name)
+    errors += unresolved
     report.format, report.n_records, report.rejects, report.n_rejected = fmt, len(records), errors, len(errors)
     if errors and not skip_invalid:
         exc = IngestError(
@@ -133,6 +135,29 @@ def ingest_bytes(
     report.batch_id, report.n_new, report.already_ingested = result.batch_id, result.n_new, result.already_ingested
     report.elapsed_s = time.perf_counter() - started
     return report
+
+
+def _resolve_catalog_numbers(store: Store, records: list[Record], name: str) -> tuple[list[Record], list[ParseError]]:
+    """Give element sets parsed without a catalog number the one the catalog knows for
+    their international designator; those it does not know become errors."""
+    missing = [r for r in records if isinstance(r, ElementSet) and r.norad_id is None]
+    if not missing:
+        return records, []
+    known = store.norad_ids_by_intl(r.intl_designator for r in missing)
+    out, errors = [], []
+    for r in records:
+        if isinstance(r, ElementSet) and r.norad_id is None:
+            if r.intl_designator in known:
+                out.append(replace(r, norad_id=known[r.intl_designator]))
+                continue
+            errors.append(ParseError(
+                "no catalog number", file=name, line=r.source_line, field="NORAD_CAT_ID",
+                expected="a catalog number, or an OBJECT_ID the catalog already knows",
+                found=r.intl_designator or "absent",
+            ))
+        else:
+            out.append(r)
+    return out, errors
 
 
 def ingest_file(

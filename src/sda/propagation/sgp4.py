@@ -113,6 +113,8 @@ def satrec_of(es: ElementSet) -> Satrec:
     if es.mean_element_theory.upper() not in SGP4_THEORIES:
         raise ValueError(f"object {es.norad_id}: mean element theory {es.mean_element_theory!r} "
                          f"cannot be propagated with SGP4 (expected one of {', '.join(SGP4_THEORIES)})")
+    if es.ref_frame.upper() != "TEME":
+        raise ValueError(f"object {es.norad_id}: SGP4 elements are TEME, these are {es.ref_frame}")
     if es.tle_line1 and es.tle_line2:
         return Satrec.twoline2rv(es.tle_line1, es.tle_line2, WGS72)
     days, rem_us = divmod(es.epoch_us - _SGP4INIT_EPOCH_US, US_PER_DAY)

@@ -61,6 +61,8 @@ def upgrade() -> None:
     sa.Column('element_set_no', sa.Integer(), nullable=False),
     sa.Column('rev_at_epoch', sa.Integer(), nullable=False),
     sa.Column('mean_element_theory', sa.String(length=16), nullable=False),
+    sa.Column('ref_frame', sa.String(length=16), nullable=False),
+    sa.Column('time_system', sa.String(length=8), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=True),
     sa.Column('intl_designator', sa.String(length=16), nullable=True),
     sa.Column('object_type', sa.String(length=16), nullable=True),
