@@ -77,3 +77,19 @@ def test_ingest_ccsds_samples(db):
     assert out[0]["format"] == "OMM-JSON" and out[0]["n_new"] == 1
     obj = _json(runner.invoke(app, ["catalog", "show", "45018", "--db", db, "--json"]))
     assert obj["object_type"] == "PAYLOAD" and obj["latest"]["format"] == "OMM"
+
+
+def test_fetch_from_drop_folder(tmp_path, db):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "good.tle").write_text(ISS)
+    (drop / "bad.tle").write_text(ISS.replace("0  9994", "0  9995"))
+    (drop / "partial.tle.part").write_text(ISS)
+    r = runner.invoke(app, ["fetch", "folder", str(drop), "--settle", "0", "--db", db, "--json"])
+    assert r.exit_code == 1
+    out = {o["file"]: o for o in json.loads(r.stdout)}
+    assert set(out) == {"good.tle", "bad.tle"}
+    assert out["good.tle"]["n_new"] == 1 and out["bad.tle"]["rejects"][0]["field"] == "checksum"
+    assert (drop / "done" / "good.tle").exists() and (drop / "rejected" / "bad.tle").exists()
+    assert (drop / "partial.tle.part").exists()
+    assert [o["norad_id"] for o in _json(runner.invoke(app, ["catalog", "list", "--db", db, "--json"]))] == [25544]

@@ -18,6 +18,7 @@ from sda.ingest.pipeline import IngestReport, ingest_bytes, write_rejects
 from sda.ingest.providers import FetchResult
 from sda.ingest.providers.celestrak import FORMATS as CELESTRAK_FORMATS
 from sda.ingest.providers.celestrak import CelesTrakClient
+from sda.ingest.providers.dropfolder import DropFolder
 from sda.ingest.providers.spacetrack import GP_FORMATS, SpaceTrackClient
 from sda.interfaces.cli.common import DbOption, JsonOption, ModeOption, console, fail, print_json, store_from
 
@@ -167,3 +168,47 @@ def spacetrack(
         fail(str(exc))
     _ingest_and_report(result, db=db, source=source, mode=mode, skip_invalid=skip_invalid,
                        rejects_dir=rejects_dir, as_json=as_json)
+
+
+@app.command()
+def folder(
+    path: Annotated[Path, typer.Argument(help="Drop folder where partners leave their files.")],
+    settle_s: Annotated[float, typer.Option("--settle", help="Seconds a file must stay unchanged to count as complete.")] = 1.0,
+    db: DbOption = None,
+    mode: ModeOption = "REAL",
+    as_json: JsonOption = False,
+    skip_invalid: SkipInvalidOption = False,
+    source: Annotated[str, typer.Option("--source", help="Source name recorded with each batch.")] = "drop-folder",
+) -> None:
+    """Ingest every complete file waiting in a drop folder; move each to done/ or rejected/."""
+    drop = DropFolder(path, settle_s=settle_s)
+    store = store_from(db)
+    reports, failed = [], 0
+    try:
+        for item in drop.pending():
+            try:
+                report = ingest_bytes(store, item.read_bytes(), name=item.name, origin=str(item.resolve()),
+                                      source=source, mode=mode, skip_invalid=skip_invalid)
+            except IngestError as exc:
+                failed += 1
+                text = "\n".join([str(exc), *(str(e) for e in exc.errors)])
+                moved = drop.mark_done(item, ok=False, report=text)
+                reports.append({"file": item.name, "error": str(exc), "moved_to": str(moved),
+                                "rejects": [e.as_dict() for e in exc.errors]})
+                if not as_json:
+                    console.print(f"[red]rejected[/] {item.name}: {exc} -> {moved}", highlight=False, soft_wrap=True)
+                continue
+            rejects = "\n".join(str(e) for e in report.rejects) or None
+            moved = drop.mark_done(item, ok=True, report=rejects)
+            reports.append({**report.as_dict(), "moved_to": str(moved)})
+            if not as_json:
+                console.print(f"[green]ingested[/] {item.name}: {report.n_records} record(s), {report.n_new} new, "
+                              f"{report.n_rejected} rejected -> {moved}", highlight=False, soft_wrap=True)
+    finally:
+        store.close()
+    if as_json:
+        print_json(reports)
+    elif not reports:
+        console.print(f"no complete files waiting in {path}")
+    if failed:
+        raise typer.Exit(1)
