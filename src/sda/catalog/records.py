@@ -30,6 +30,7 @@ __all__ = [
     "Provenance",
     "StoredElementSet",
     "CatalogObject",
+    "Conjunction",
     "object_type_from_name",
     "canonical_intl_designator",
 ]
@@ -430,4 +431,74 @@ class CatalogObject:
             "epoch": format_utc(latest.epoch_us) if latest else None,
             "regime": latest.regime if latest else None,
             "latest": self.latest.as_dict() if self.latest else None,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Conjunction:
+    """A close approach between two objects at their time of closest approach (TCA).
+
+    ``state_1``/``state_2``: (6,) float64 position (km) and velocity (km/s) of each
+    object at TCA in ``frame`` (TEME for SDA's own screening, the CDM's frame for
+    ingested CDMs). ``miss_rtn_km``: (3,) position of object 2 relative to object 1
+    in object 1's radial / transverse / normal frame. ``element_set_id_*`` are the
+    catalog rows screened (``None`` for CDM-only conjunctions). ``pc`` is the
+    probability of collision by ``pc_method`` (``None`` until computed) with hard-body
+    radius ``hbr_m``; ``covariance_assumed`` says that at least one covariance was the
+    default model rather than a measured one. ``source`` is ``"SDA"`` for screening
+    results or the CDM originator; ``origin`` is the CDM file or message id.
+    """
+
+    norad_id_1: int
+    norad_id_2: int
+    tca_us: int
+    miss_distance_km: float
+    relative_speed_km_s: float
+    miss_rtn_km: np.ndarray
+    state_1: np.ndarray
+    state_2: np.ndarray
+    frame: str = "TEME"
+    element_set_id_1: int | None = None
+    element_set_id_2: int | None = None
+    epoch_1_us: int | None = None
+    epoch_2_us: int | None = None
+    pc: float | None = None
+    pc_method: str | None = None
+    hbr_m: float | None = None
+    covariance_assumed: bool = False
+    source: str = "SDA"
+    origin: str | None = None
+    screening_threshold_km: float | None = None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """``(smaller catalog number, larger, TCA rounded to the second)``: the identity of an event."""
+        a, b = sorted((self.norad_id_1, self.norad_id_2))
+        return a, b, round(self.tca_us / 1_000_000)
+
+    def as_dict(self) -> dict:
+        """JSON-ready mapping with the API's field names (TCA as ISO-8601 UTC with Z)."""
+        return {
+            "norad_id_1": self.norad_id_1,
+            "norad_id_2": self.norad_id_2,
+            "tca": format_utc(self.tca_us),
+            "miss_distance_km": float(self.miss_distance_km),
+            "relative_speed_km_s": float(self.relative_speed_km_s),
+            "miss_radial_km": float(self.miss_rtn_km[0]),
+            "miss_in_track_km": float(self.miss_rtn_km[1]),
+            "miss_cross_track_km": float(self.miss_rtn_km[2]),
+            "pc": None if self.pc is None else float(self.pc),
+            "pc_method": self.pc_method,
+            "hbr_m": self.hbr_m,
+            "covariance_assumed": self.covariance_assumed,
+            "frame": self.frame,
+            "state_1": [float(x) for x in self.state_1],
+            "state_2": [float(x) for x in self.state_2],
+            "epoch_1": format_utc(self.epoch_1_us),
+            "epoch_2": format_utc(self.epoch_2_us),
+            "element_set_id_1": self.element_set_id_1,
+            "element_set_id_2": self.element_set_id_2,
+            "source": self.source,
+            "origin": self.origin,
+            "screening_threshold_km": self.screening_threshold_km,
         }
