@@ -33,10 +33,13 @@ from skyfield.framelib import itrs
 
 from sda.core.frames import (
     EarthOrientation,
+    eme2000_to_gcrs,
+    itrs_to_gcrs,
     rtn_basis,
     skyfield_time,
     teme_to_gcrs,
     teme_to_itrs,
+    to_gcrs,
     to_rtn,
 )
 from sda.core.times import parse_utc_us
@@ -142,6 +145,79 @@ def test_teme_to_itrs_matches_skyfield_itrs_frame(catalog_states):
         r_sky, v_sky = EarthSatellite(es.tle_line1, es.tle_line2, ts=ts).at(t).frame_xyz_and_velocity(itrs)
         assert np.abs(r[i, ok] - r_sky.km.T[ok]).max() <= SKYFIELD_POSITION_TOL_KM
         assert np.abs(v[i, ok] - v_sky.km_per_s.T[ok]).max() <= 1e-7
+
+
+# ---- ITRS -> GCRS, EME2000 -> GCRS ----------------------------------------------------------
+def test_itrs_to_gcrs_matches_skyfield(catalog_states):
+    # skyfield's own Earth-fixed states (its itrs frame, velocity relative to the rotating
+    # Earth) back to its GCRS positions and velocities: 1 mm, 1 mm/s.
+    sets, epochs_us, result, ts, t = catalog_states
+    good = result.error == 0
+    for i, es in enumerate(sets):
+        ok = good[i]
+        p = EarthSatellite(es.tle_line1, es.tle_line2, ts=ts).at(t)
+        r_itrs, v_itrs = p.frame_xyz_and_velocity(itrs)
+        r, v = itrs_to_gcrs(r_itrs.km.T[ok], v_itrs.km_per_s.T[ok], epochs_us[ok])
+        assert np.abs(r - p.position.km.T[ok]).max() <= SKYFIELD_POSITION_TOL_KM
+        assert np.abs(v - p.velocity.km_per_s.T[ok]).max() <= SKYFIELD_VELOCITY_TOL_KM_S
+
+
+def test_itrs_to_gcrs_inverts_teme_to_itrs(catalog_states):
+    # TEME -> ITRS (AIAA 2006-6753 App. C, GMST 1982) -> GCRS equals TEME -> GCRS: 1 mm, 1 mm/s
+    # (the two paths differ only by rounding: below 1e-8 km and 1e-11 km/s here).
+    sets, epochs_us, result, ts, t = catalog_states
+    r_itrs, v_itrs = teme_to_itrs(result.position_km, result.velocity_km_s, epochs_us)
+    r, v = itrs_to_gcrs(r_itrs, v_itrs, epochs_us)
+    r_ref, v_ref = teme_to_gcrs(result.position_km, result.velocity_km_s, epochs_us)
+    good = result.error == 0
+    assert r.shape == r_ref.shape == (len(sets), len(epochs_us), 3)
+    assert np.abs(r - r_ref)[good].max() <= SKYFIELD_POSITION_TOL_KM
+    assert np.abs(v - v_ref)[good].max() <= SKYFIELD_VELOCITY_TOL_KM_S
+    assert np.isnan(r[~good]).all()
+
+
+def test_itrs_to_gcrs_appendix_c_with_earth_orientation():
+    # The paper's ITRF state with its UT1, pole and LOD back to GCRS equals the paper's TEME
+    # state turned to GCRS with the same Earth orientation: 1 mm, 1 mm/s (the paper's
+    # printed precision, 0.1 mm and 1 µm/s, is what is reached).
+    utc_us, dut1_s = paper_instant()
+    eop = EarthOrientation(dut1_s, X_POLE_ARCSEC, Y_POLE_ARCSEC, LOD_S)
+    r, v = itrs_to_gcrs(R_ITRF_KM[None], V_ITRF_KM_S[None], [utc_us], eop=eop)
+    r_ref, v_ref = teme_to_gcrs(R_TEME_KM[None], V_TEME_KM_S[None], [utc_us], eop=eop)
+    assert np.abs(r - r_ref).max() <= SKYFIELD_POSITION_TOL_KM
+    assert np.abs(v - v_ref).max() <= SKYFIELD_VELOCITY_TOL_KM_S
+    # without the pole the ITRF state is read as PEF: off by metres, as the module says
+    r_pef, _ = itrs_to_gcrs(R_ITRF_KM[None], V_ITRF_KM_S[None], [utc_us], eop=EarthOrientation(dut1_s))
+    assert 1e-3 < np.abs(r_pef - r_ref).max() < 0.015
+
+
+def test_eme2000_to_gcrs_is_the_iers_frame_bias():
+    # The frame bias of the IERS Conventions (2003 and 2010, chapter 5), to first order in
+    # its angles d_alpha0 = -14.6 mas, xi0 = -16.617 mas, eta0 = -6.8192 mas:
+    # r_gcrs = B^T r_j2000 with B = [[1, d_alpha0, -xi0], [-d_alpha0, 1, -eta0], [xi0, eta0, 1]].
+    # Tolerance 1e-10 km (0.1 µm) at ~10 000 km; second-order terms are ~1e-14 of the radius.
+    mas = np.pi / 180 / 3600 / 1000
+    da0, xi0, eta0 = -14.6 * mas, -16.617 * mas, -6.8192 * mas
+    bias = np.array([[1.0, da0, -xi0], [-da0, 1.0, -eta0], [xi0, eta0, 1.0]])
+    rng = np.random.default_rng(2000)
+    r = rng.normal(size=(5, 3)) * 7000.0
+    v = rng.normal(size=(5, 3)) * 7.5
+    r_g, v_g = eme2000_to_gcrs(r, v)
+    np.testing.assert_allclose(r_g, r @ bias, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(v_g, v @ bias, rtol=0, atol=1e-12)
+    assert 0.5e-3 < np.abs(r_g - r).max() < 5e-3  # the bias moves 7000 km by under a metre or so
+
+
+def test_to_gcrs_by_ccsds_frame_name():
+    utc_us, dut1_s = paper_instant()
+    r, v = R_ITRF_KM[None], V_ITRF_KM_S[None]
+    for name in ("ITRF", "itrf-93", "ITRF2000", "ITRS"):
+        np.testing.assert_array_equal(to_gcrs(name, r, v, [utc_us])[0], itrs_to_gcrs(r, v, [utc_us])[0])
+    np.testing.assert_array_equal(to_gcrs("TEME", r, v, [utc_us])[1], teme_to_gcrs(r, v, [utc_us])[1])
+    np.testing.assert_array_equal(to_gcrs("EME2000", r, v, [utc_us])[0], eme2000_to_gcrs(r, v)[0])
+    np.testing.assert_array_equal(to_gcrs(" GCRF ", r, v, [utc_us])[0], r)
+    with pytest.raises(ValueError, match="RTN"):
+        to_gcrs("RTN", r, v, [utc_us])
 
 
 def test_frames_take_one_or_many_objects():

@@ -1,4 +1,4 @@
-"""Reference frames: SGP4's TEME to GCRS and ITRS, and the RTN basis of a state.
+"""Reference frames: SGP4's TEME to GCRS and ITRS, ITRS and EME2000 to GCRS, and the RTN basis of a state.
 
 Conventions: positions in km, velocities in km/s; state arrays are ``(..., n_times, 3)``
 (typically ``(n_objects, n_times, 3)``) against one shared ``(n_times,)`` array of UTC
@@ -16,6 +16,19 @@ microseconds since 1970 (:mod:`sda.core.times`).
   ``W = R1(−y_p) R2(−x_p)`` (the IAU-76/FK5 form the paper uses, without the TIO
   locator s′ = −47 µas per century since J2000: about 0.4 mm at the surface in 2026).
 
+* **ITRS → GCRS** (:func:`itrs_to_gcrs`), for Earth-fixed states such as CSpOC's ITRF
+  CDMs: the inverse of skyfield's ``itrs`` frame, ``r_gcrs = Rᵀ W⁻¹ r_itrs`` with
+  ``R = R3(−GAST) N P B`` (skyfield's ``tirs.rotation_at``: IAU 2000A nutation,
+  IAU 2006 precession, frame bias) and the Earth's rotation restored in the velocity,
+  ``v_gcrs = Rᵀ (v_pef + ω ẑ × r_pef)``. Only the slow rate of precession and nutation
+  (below 0.1 mm/s at LEO radii) is left out of the velocity. Because skyfield's TEME is
+  ``R3(θ_GMST1982 − GAST) N P B``, it undoes :func:`teme_to_itrs` exactly:
+  ``itrs_to_gcrs(teme_to_itrs(x))`` is ``teme_to_gcrs(x)`` (same Earth orientation).
+* **EME2000 → GCRS** (:func:`eme2000_to_gcrs`): the constant IERS frame bias between the
+  J2000 mean equator and equinox and the GCRS axes (skyfield's ``ICRS_to_J2000``), about
+  23 mas (0.8 m at 7000 km). GCRF, ICRF and GCRS axes are taken as the same.
+  :func:`to_gcrs` picks the conversion by CCSDS ``REF_FRAME`` name.
+
 Earth orientation: by default UT1 comes from skyfield's built-in ∆T table
 (``load.timescale(builtin=True)``, no network) and **polar motion is off** (W = I, the
 result is then the pseudo-Earth-fixed frame PEF, within about 15 m of ITRS at the
@@ -32,6 +45,7 @@ from functools import lru_cache
 import numpy as np
 from skyfield.api import load
 from skyfield.constants import ASEC2RAD
+from skyfield.framelib import ICRS_to_J2000, tirs
 from skyfield.functions import rot_x, rot_y, rot_z
 from skyfield.sgp4lib import TEME, theta_GMST1982
 from skyfield.timelib import Time, Timescale
@@ -45,6 +59,11 @@ __all__ = [
     "skyfield_time",
     "teme_to_gcrs",
     "teme_to_itrs",
+    "itrs_to_gcrs",
+    "eme2000_to_gcrs",
+    "to_gcrs",
+    "GCRS_FRAMES",
+    "EME2000_FRAMES",
     "rtn_basis",
     "to_rtn",
 ]
@@ -145,6 +164,83 @@ def teme_to_itrs(
         return r_pef, v_pef
     pole = rot_x(eop.y_pole_arcsec * ASEC2RAD) @ rot_y(eop.x_pole_arcsec * ASEC2RAD)
     return r_pef @ pole.T, v_pef @ pole.T
+
+
+def _pole(eop: EarthOrientation | None) -> np.ndarray | None:
+    """Polar-motion matrix W (PEF → ITRS, applied as ``r @ W.T``), ``None`` when the pole is off."""
+    if eop is None or (eop.x_pole_arcsec == 0.0 and eop.y_pole_arcsec == 0.0):
+        return None
+    return rot_x(eop.y_pole_arcsec * ASEC2RAD) @ rot_y(eop.x_pole_arcsec * ASEC2RAD)
+
+
+def itrs_to_gcrs(
+    position_km: np.ndarray, velocity_km_s: np.ndarray, epochs_us, *, eop: EarthOrientation | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS position (km) and inertial velocity (km/s) of Earth-fixed states.
+
+    ``position_km``, ``velocity_km_s``: ``(..., n_times, 3)`` Earth-fixed (velocity
+    relative to the rotating Earth); ``epochs_us``: ``(n_times,)`` UTC µs. Returns two
+    arrays of the same shape. As elsewhere in this module polar motion is off without
+    ``eop`` (the input is then taken as PEF, within about 15 m of ITRS at the surface);
+    with ``eop`` its UT1−UTC, pole and LOD are used, inverting :func:`teme_to_itrs`'s
+    ``W``. The velocity gains the Earth's rotation, ω ẑ × r (ω as in
+    :func:`teme_to_itrs`).
+    """
+    epochs_us = _times(epochs_us)
+    t = skyfield_time(epochs_us, eop)
+    r = np.array(position_km, dtype=np.float64)
+    v = np.array(velocity_km_s, dtype=np.float64)
+    pole = _pole(eop)
+    if pole is not None:  # r_itrs = r_pef @ Wᵀ, W orthogonal
+        r, v = r @ pole, v @ pole
+    lod_s = 0.0 if eop is None else eop.length_of_day_excess_s
+    omega = EARTH_ROTATION_RAD_S * (1.0 - lod_s / _DAY_S)
+    v_inertial = v.copy()
+    v_inertial[..., 0] -= omega * r[..., 1]  # + ω ẑ × r
+    v_inertial[..., 1] += omega * r[..., 0]
+    to_gcrs = np.swapaxes(_per_time(tirs.rotation_at(t), len(epochs_us)), -1, -2)
+    return _rotate(to_gcrs, r), _rotate(to_gcrs, v_inertial)
+
+
+def eme2000_to_gcrs(position_km: np.ndarray, velocity_km_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS position (km) and velocity (km/s) of EME2000 (J2000) states, any ``(..., 3)`` shape: the frame bias."""
+    # r_j2000 = B r_gcrs with B = ICRS_to_J2000, so r_gcrs = Bᵀ r_j2000 (row vectors: r @ B)
+    r = np.asarray(position_km, dtype=np.float64)
+    v = np.asarray(velocity_km_s, dtype=np.float64)
+    return r @ ICRS_to_J2000, v @ ICRS_to_J2000
+
+
+#: CCSDS ``REF_FRAME`` names whose axes are the GCRS axes (no rotation).
+GCRS_FRAMES = frozenset({"GCRF", "GCRS", "ICRF"})
+#: CCSDS ``REF_FRAME`` names of the J2000 mean equator and equinox.
+EME2000_FRAMES = frozenset({"EME2000", "J2000"})
+
+
+def _is_earth_fixed(frame: str) -> bool:
+    return frame == "ITRS" or frame.startswith("ITRF")
+
+
+def to_gcrs(
+    frame: str, position_km: np.ndarray, velocity_km_s: np.ndarray, epochs_us, *, eop: EarthOrientation | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS position (km) and velocity (km/s) of states given in the CCSDS ``frame``.
+
+    ``frame``: ``GCRF``/``GCRS``/``ICRF`` (unchanged), ``EME2000``/``J2000``
+    (:func:`eme2000_to_gcrs`), ``TEME`` (:func:`teme_to_gcrs`) or ``ITRS``/``ITRF*``
+    (``ITRF``, ``ITRF-93``, ``ITRF2000``, ...: :func:`itrs_to_gcrs`). Shapes as
+    :func:`teme_to_gcrs`. Raises ``ValueError`` for any other frame.
+    """
+    name = frame.strip().upper()
+    if name in GCRS_FRAMES:
+        return np.asarray(position_km, dtype=np.float64), np.asarray(velocity_km_s, dtype=np.float64)
+    if name in EME2000_FRAMES:
+        return eme2000_to_gcrs(position_km, velocity_km_s)
+    if name == "TEME":
+        return teme_to_gcrs(np.asarray(position_km, dtype=np.float64), np.asarray(velocity_km_s, dtype=np.float64),
+                            epochs_us, eop=eop)
+    if _is_earth_fixed(name):
+        return itrs_to_gcrs(position_km, velocity_km_s, epochs_us, eop=eop)
+    raise ValueError(f"no conversion from frame {frame!r} to GCRS; expected GCRF, ICRF, EME2000, TEME or ITRF")
 
 
 def rtn_basis(position_km: np.ndarray, velocity_km_s: np.ndarray) -> np.ndarray:

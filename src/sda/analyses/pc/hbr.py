@@ -6,7 +6,9 @@ Order of precedence, and the ``source`` reported with the value:
 
 1. ``"CDM"``: both objects carry the CDM 2.0 ``HBR`` keyword (m); their sum.
 2. ``"CDM comment"``: the comment ``HBR = <value> [m]`` that NASA CARA writes after the
-   relative metadata of its CDMs (already the combined radius).
+   relative metadata of its CDMs (already the combined radius), else the comments
+   ``Exclusion Volume Radius = <value> [m]`` that CSpOC writes in each object's OD
+   block (one radius per object; their sum).
 3. ``"CARA table"``: each object's HBR from CARA's lookup table by NORAD ID (bundled as
    ``sda/data/hbr_cara.csv``, see ``hbr_cara.SOURCE.md``); an object missing from it (or
    with a blank row) gets :data:`DEFAULT_OBJECT_HBR_M` and the source says so.
@@ -25,12 +27,21 @@ from importlib import resources
 
 from sda.ingest.cdm import Cdm
 
-__all__ = ["DEFAULT_OBJECT_HBR_M", "DEFAULT_COMBINED_HBR_M", "cara_hbr_m", "hbr_from_cdm", "combined_hbr_m"]
+__all__ = [
+    "DEFAULT_OBJECT_HBR_M",
+    "DEFAULT_COMBINED_HBR_M",
+    "cara_hbr_m",
+    "hbr_from_cdm",
+    "combined_hbr_m",
+    "catalog_hbr_m",
+]
 
 DEFAULT_OBJECT_HBR_M = 10.0
 DEFAULT_COMBINED_HBR_M = 2 * DEFAULT_OBJECT_HBR_M
 
-_COMMENT = re.compile(r"^\s*HBR\s*=\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(?:\[m\])?\s*$")
+_NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)"
+_COMMENT = re.compile(r"^\s*HBR\s*=\s*" + _NUMBER + r"\s*(?:\[m\])?\s*$")
+_EXCLUSION = re.compile(r"^\s*Exclusion Volume Radius\s*=\s*" + _NUMBER + r"\s*(?:\[m\])?\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +60,11 @@ def cara_hbr_m(norad_id: int) -> float | None:
 
 
 def hbr_from_cdm(cdm: Cdm) -> float | None:
-    """Combined HBR (m) stated by the CDM itself (``HBR`` keywords or CARA's ``HBR =`` comment), else ``None``."""
+    """Combined HBR (m) stated by the CDM itself, else ``None``.
+
+    From the ``HBR`` keywords, CARA's ``HBR =`` comment or CSpOC's two ``Exclusion Volume
+    Radius`` comments, in that order.
+    """
     if cdm.object1.hbr_m is not None and cdm.object2.hbr_m is not None:
         return cdm.object1.hbr_m + cdm.object2.hbr_m
     # CARA writes the comment at the end of the relative metadata, just before OBJECT1, so
@@ -58,6 +73,19 @@ def hbr_from_cdm(cdm: Cdm) -> float | None:
         m = _COMMENT.match(text)
         if m:
             return float(m.group(1))
+    radii = [_exclusion_radius_m(obj) for obj in cdm.objects]
+    if radii[0] is not None and radii[1] is not None:
+        return radii[0] + radii[1]
+    return None
+
+
+def _exclusion_radius_m(obj) -> float | None:
+    """CSpOC's per-object ``Exclusion Volume Radius = <value> [m]`` comment (any block), else ``None``."""
+    for texts in obj.comments.values():
+        for text in texts:
+            m = _EXCLUSION.match(text)
+            if m:
+                return float(m.group(1))
     return None
 
 
@@ -66,12 +94,22 @@ def combined_hbr_m(cdm: Cdm) -> tuple[float, str]:
     stated = hbr_from_cdm(cdm)
     if stated is not None:
         return stated, "CDM" if cdm.object1.hbr_m is not None else "CDM comment"
+    return catalog_hbr_m(cdm.object1.norad_id, cdm.object2.norad_id, labels=(cdm.object1.object, cdm.object2.object))
+
+
+def catalog_hbr_m(norad_id_1: int | None, norad_id_2: int | None, *,
+                  labels: tuple[str, str] = ("OBJECT1", "OBJECT2")) -> tuple[float, str]:
+    """``(hbr_m, source)`` from CARA's table for two catalog numbers (steps 3 and 4 of the module docstring).
+
+    An object missing from the table (or without a catalog number) gets
+    :data:`DEFAULT_OBJECT_HBR_M`, named by its entry in ``labels`` in the source.
+    """
     radii = []
     defaulted = []
-    for obj in cdm.objects:
-        value = cara_hbr_m(obj.norad_id) if obj.norad_id is not None else None
+    for norad_id, label in zip((norad_id_1, norad_id_2), labels):
+        value = cara_hbr_m(norad_id) if norad_id is not None else None
         if value is None:
-            defaulted.append(obj.object)
+            defaulted.append(label)
             value = DEFAULT_OBJECT_HBR_M
         radii.append(value)
     if len(defaulted) == 2:
