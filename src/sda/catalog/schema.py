@@ -33,6 +33,10 @@ __all__ = [
     "latest_element_sets",
     "ephemerides",
     "state_vectors",
+    "screening_runs",
+    "conjunctions",
+    "asset_thresholds",
+    "alerts",
 ]
 
 metadata = MetaData(
@@ -194,4 +198,89 @@ state_vectors = Table(
     Column("source_line", Integer),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+)
+
+
+#: One row per screening run: what was screened and what it found.
+screening_runs = Table(
+    "screening_runs",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("start_us", BigInteger, nullable=False),
+    Column("window_s", Double, nullable=False),
+    Column("threshold_km", Double, nullable=False),
+    Column("primaries", Text),  # JSON list of catalog numbers; NULL: every object against every other
+    Column("n_objects", Integer, nullable=False),
+    Column("n_conjunctions", Integer, nullable=False),
+    Column("run_time_s", Double, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+)
+
+#: One row per conjunction event, from a screening run or an ingested CDM (then with the CDM's KVN text).
+conjunctions = Table(
+    "conjunctions",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("norad_id_1", BigInteger, nullable=False),
+    Column("norad_id_2", BigInteger, nullable=False),
+    Column("tca_us", BigInteger, nullable=False, index=True),
+    Column("miss_distance_km", Double, nullable=False),
+    Column("relative_speed_km_s", Double, nullable=False),
+    Column("miss_r_km", Double, nullable=False),
+    Column("miss_t_km", Double, nullable=False),
+    Column("miss_n_km", Double, nullable=False),
+    *(Column(f"{c}_{n}_{u}", Double, nullable=False)
+      for n in (1, 2) for c, u in (("x", "km"), ("y", "km"), ("z", "km"), ("vx", "km_s"), ("vy", "km_s"), ("vz", "km_s"))),
+    Column("frame", String(16), nullable=False),
+    Column("element_set_id_1", ForeignKey("element_sets.id")),
+    Column("element_set_id_2", ForeignKey("element_sets.id")),
+    Column("epoch_1_us", BigInteger),
+    Column("epoch_2_us", BigInteger),
+    Column("pc", Double),
+    Column("pc_method", String(32)),
+    Column("hbr_m", Double),
+    Column("covariance_assumed", Boolean, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("origin", Text),
+    Column("screening_threshold_km", Double),
+    Column("batch_id", ForeignKey("ingest_batches.id"), index=True),
+    Column("run_id", ForeignKey("screening_runs.id"), index=True),
+    Column("cdm_kvn", Text),
+    Column("content_hash", String(64), unique=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+    Index(None, "norad_id_1", "tca_us"),
+    Index(None, "norad_id_2", "tca_us"),
+)
+
+#: Alert thresholds an owner set for one of its assets (any of them may be absent).
+asset_thresholds = Table(
+    "asset_thresholds",
+    metadata,
+    Column("norad_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("owner", String(64), primary_key=True),
+    Column("max_miss_km", Double),
+    Column("min_pc", Double),
+    Column("max_hours_to_tca", Double),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+#: Alerts raised for an owner's asset by a conjunction.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("conjunction_id", ForeignKey("conjunctions.id"), nullable=False),
+    Column("norad_id", BigInteger, nullable=False),
+    Column("owner", String(64), nullable=False, index=True),
+    Column("thresholds_met", Text, nullable=False),  # JSON list of threshold names
+    Column("level", String(8), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False, index=True),
+    Column("message", Text, nullable=False),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+    UniqueConstraint("conjunction_id", "norad_id", "owner"),
 )

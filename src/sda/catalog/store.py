@@ -5,7 +5,8 @@ An SQLite file is the embedded default; PostgreSQL is used by URL
 Alembic migrations in :mod:`sda.catalog.migrations` when the store opens.
 
 Every write of a batch (one file or one provider response) is one transaction:
-all of its records are stored, or none.
+all of its records are stored, or none; so is every write of a screening run with
+its conjunctions. Conjunctions, owners' asset thresholds and alerts are kept here too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -29,6 +30,7 @@ from sda.catalog.queries import CatalogQuery
 from sda.catalog.records import (
     DEFAULT_MARKING,
     CatalogObject,
+    Conjunction,
     ElementSet,
     Ephemeris,
     Provenance,
@@ -37,10 +39,12 @@ from sda.catalog.records import (
     StoredElementSet,
 )
 from sda.core.orbits import orbit_regime, orbit_shape
-from sda.core.times import US_PER_DAY, now_us
+from sda.core.times import US_PER_DAY, format_utc, now_us
 from sda.errors import StoreError
+from sda.products.alerts import Alert, AssetThreshold
 
-__all__ = ["Store", "open_store", "default_database_url", "BatchInfo", "BatchResult", "CatalogSummary"]
+__all__ = ["Store", "open_store", "default_database_url", "BatchInfo", "BatchResult", "CatalogSummary",
+           "CdmConjunction", "ScreeningRunInfo", "StoredConjunction"]
 
 
 def default_database_url() -> str:
@@ -94,6 +98,78 @@ class CatalogSummary:
     epoch_min_us: int | None
     epoch_max_us: int | None
     debris_families: list[tuple[str, str, int]]  # (launch designator, name, debris count)
+
+
+@dataclass(frozen=True, eq=False)
+class CdmConjunction:
+    """A conjunction read from a CDM, as an ingest batch hands it to the store: the
+    conjunction, the CDM as KVN text (kept so it can be downloaded again) and the
+    SHA-256 that identifies the message (the same CDM stored twice is kept once)."""
+
+    conjunction: Conjunction
+    cdm_kvn: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ScreeningRunInfo:
+    """What a screening run screened: window start (UTC µs) and length (s), the
+    miss-distance threshold (km), the primaries (``None``: all against all), how many
+    objects, how long it took (s), and the data mode and marking of its conjunctions."""
+
+    start_us: int
+    window_s: float
+    threshold_km: float
+    n_objects: int
+    run_time_s: float
+    primaries: tuple[int, ...] | None = None
+    data_mode: str = "REAL"
+    marking: str = DEFAULT_MARKING
+
+
+@dataclass(frozen=True, eq=False)
+class StoredConjunction:
+    """A conjunction as the catalog keeps it: row id, the conjunction and its provenance
+    (ingest batch or screening run it came from, data mode, marking, when it was stored,
+    whether the originating CDM is kept)."""
+
+    id: int
+    conjunction: Conjunction
+    data_mode: str
+    marking: str
+    created_at_us: int
+    batch_id: int | None = None
+    run_id: int | None = None
+    has_cdm: bool = False
+
+    def as_dict(self) -> dict:
+        d = self.conjunction.as_dict()
+        d["id"] = self.id
+        d["provenance"] = {
+            "data_mode": self.data_mode, "marking": json.loads(self.marking), "stored_at": format_utc(self.created_at_us),
+            "batch_id": self.batch_id, "run_id": self.run_id, "has_cdm": self.has_cdm,
+        }
+        return d
+
+
+_STATE_COLUMNS = tuple(f"{c}_{n}_{u}" for n in (1, 2)
+                       for c, u in (("x", "km"), ("y", "km"), ("z", "km"), ("vx", "km_s"), ("vy", "km_s"), ("vz", "km_s")))
+
+
+def _conjunction_row(c: Conjunction) -> dict:
+    """Column values of a conjunction (without provenance)."""
+    row = {
+        "norad_id_1": int(c.norad_id_1), "norad_id_2": int(c.norad_id_2), "tca_us": int(c.tca_us),
+        "miss_distance_km": float(c.miss_distance_km), "relative_speed_km_s": float(c.relative_speed_km_s),
+        "miss_r_km": float(c.miss_rtn_km[0]), "miss_t_km": float(c.miss_rtn_km[1]), "miss_n_km": float(c.miss_rtn_km[2]),
+        "frame": c.frame, "element_set_id_1": c.element_set_id_1, "element_set_id_2": c.element_set_id_2,
+        "epoch_1_us": c.epoch_1_us, "epoch_2_us": c.epoch_2_us, "pc": None if c.pc is None else float(c.pc),
+        "pc_method": c.pc_method, "hbr_m": None if c.hbr_m is None else float(c.hbr_m),
+        "covariance_assumed": bool(c.covariance_assumed), "source": c.source, "origin": c.origin,
+        "screening_threshold_km": c.screening_threshold_km,
+    }
+    row.update(zip(_STATE_COLUMNS, (float(x) for x in (*c.state_1, *c.state_2))))
+    return row
 
 
 _ES_FIELDS = tuple(f.name for f in fields(ElementSet))
@@ -191,11 +267,13 @@ class Store:
                                      b.c.data_mode == data_mode)
             ).scalar()
 
-    def write_batch(self, info: BatchInfo, records: Sequence[Record], *, n_rejected: int = 0) -> BatchResult:
+    def write_batch(self, info: BatchInfo, records: Sequence[Record | CdmConjunction], *,
+                    n_rejected: int = 0) -> BatchResult:
         """Store the records of one batch in one transaction (all or nothing).
 
         Records already in the catalog (same content hash) are kept once; the same
-        content ingested again from the same source and mode changes nothing.
+        content ingested again from the same source and mode changes nothing. A
+        :class:`CdmConjunction` is stored as a conjunction of this batch with its CDM text.
         """
         ingested_at = now_us()
         try:
@@ -225,6 +303,8 @@ class Store:
                         n_new += self._write_ephemeris(conn, batch_id, info, r)
                     elif isinstance(r, StateVector):
                         n_new += self._write_state_vector(conn, batch_id, info, r)
+                    elif isinstance(r, CdmConjunction):
+                        n_new += self._write_cdm_conjunction(conn, batch_id, info, r, ingested_at)
                 conn.execute(
                     s.ingest_batches.update().where(s.ingest_batches.c.id == batch_id).values(n_new=n_new)
                 )
@@ -296,7 +376,8 @@ class Store:
                                      "epoch_us": v[1]} for k, v in best.items()])
         return n_new
 
-    def _write_ephemeris(self, conn: Connection, batch_id: int, info: BatchInfo, eph: Ephemeris) -> int:
+    def _write_ephemeris(self, conn: Connection, batch_id: int, info: BatchInfo, eph: Ephemeris) -> bool:
+        """Insert one OEM segment; True if it was new (RETURNING, as rowcount is -1 on PostgreSQL here)."""
         states = np.hstack([eph.position_km, eph.velocity_km_s] + ([eph.acceleration_km_s2] if eph.acceleration_km_s2 is not None else []))
         norad_id = eph.norad_id if eph.norad_id is not None else self._norad_of(conn, eph.object_id)
         ins = self._insert(s.ephemerides).on_conflict_do_nothing(index_elements=["content_hash"])
@@ -314,9 +395,10 @@ class Store:
             creation_date_us=eph.creation_date_us, comments="\n".join(eph.comments), format=eph.format,
             content_hash=eph.content_hash, batch_id=batch_id, source_line=eph.source_line,
             data_mode=info.data_mode, marking=info.marking,
-        )).rowcount
+        ).returning(s.ephemerides.c.id)).scalar() is not None
 
-    def _write_state_vector(self, conn: Connection, batch_id: int, info: BatchInfo, sv: StateVector) -> int:
+    def _write_state_vector(self, conn: Connection, batch_id: int, info: BatchInfo, sv: StateVector) -> bool:
+        """Insert one OPM state; True if it was new."""
         from sda.catalog.records import _jsonable
 
         norad_id = sv.norad_id if sv.norad_id is not None else self._norad_of(conn, sv.object_id)
@@ -333,7 +415,80 @@ class Store:
             originator=sv.originator, creation_date_us=sv.creation_date_us, format=sv.format,
             content_hash=sv.content_hash, batch_id=batch_id, source_line=sv.source_line,
             data_mode=info.data_mode, marking=info.marking,
-        )).rowcount
+        ).returning(s.state_vectors.c.id)).scalar() is not None
+
+    def _write_cdm_conjunction(self, conn: Connection, batch_id: int, info: BatchInfo, cc: CdmConjunction,
+                               created_at_us: int) -> bool:
+        """Insert one CDM's conjunction; True if the message was new."""
+        ins = self._insert(s.conjunctions).on_conflict_do_nothing(index_elements=["content_hash"])
+        new_id = conn.execute(ins.values(
+            **_conjunction_row(cc.conjunction), batch_id=batch_id, cdm_kvn=cc.cdm_kvn, content_hash=cc.content_hash,
+            created_at_us=created_at_us, data_mode=info.data_mode, marking=info.marking,
+        ).returning(s.conjunctions.c.id)).scalar()
+        return new_id is not None
+
+    def write_screening_run(self, run: ScreeningRunInfo, conjunctions: Sequence[Conjunction]) -> int:
+        """Store a screening run and its conjunctions in one transaction; return the run's id."""
+        created = now_us()
+        try:
+            with self.engine.begin() as conn:
+                run_id = conn.execute(s.screening_runs.insert().values(
+                    start_us=int(run.start_us), window_s=float(run.window_s), threshold_km=float(run.threshold_km),
+                    primaries=None if run.primaries is None else json.dumps([int(p) for p in run.primaries]),
+                    n_objects=int(run.n_objects), n_conjunctions=len(conjunctions), run_time_s=float(run.run_time_s),
+                    created_at_us=created, data_mode=run.data_mode, marking=run.marking,
+                )).inserted_primary_key[0]
+                rows = [{**_conjunction_row(c), "batch_id": None, "run_id": run_id, "cdm_kvn": None,
+                         "content_hash": None, "created_at_us": created, "data_mode": run.data_mode,
+                         "marking": run.marking} for c in conjunctions]
+                if rows:
+                    conn.execute(s.conjunctions.insert(), rows)
+                return run_id
+        except SQLAlchemyError as exc:
+            raise StoreError(f"writing screening run failed, nothing was stored: {exc}") from None
+
+    def set_asset_threshold(self, norad_id: int, owner: str, *, max_miss_km: float | None = None,
+                            min_pc: float | None = None, max_hours_to_tca: float | None = None) -> AssetThreshold:
+        """Set (replace) the alert thresholds ``owner`` wants for asset ``norad_id``.
+
+        ``max_miss_km`` km, ``min_pc`` dimensionless, ``max_hours_to_tca`` hours; ``None`` leaves one unset.
+        """
+        t = AssetThreshold(int(norad_id), owner, max_miss_km, min_pc, max_hours_to_tca, now_us())
+        values = {"max_miss_km": max_miss_km, "min_pc": min_pc, "max_hours_to_tca": max_hours_to_tca,
+                  "updated_at_us": t.updated_at_us}
+        ins = self._insert(s.asset_thresholds).values(norad_id=t.norad_id, owner=owner, **values)
+        with self.engine.begin() as conn:
+            conn.execute(ins.on_conflict_do_update(index_elements=["norad_id", "owner"], set_=values))
+        return t
+
+    def asset_thresholds(self, owner: str | None = None) -> list[AssetThreshold]:
+        """Every asset threshold (of one owner if given), by catalog number then owner."""
+        a = s.asset_thresholds
+        stmt = select(a).order_by(a.c.norad_id, a.c.owner)
+        if owner is not None:
+            stmt = stmt.where(a.c.owner == owner)
+        with self.engine.connect() as conn:
+            return [AssetThreshold(r.norad_id, r.owner, r.max_miss_km, r.min_pc, r.max_hours_to_tca, r.updated_at_us)
+                    for r in conn.execute(stmt)]
+
+    def write_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Store alerts in one transaction; return those that were new, with their ids.
+
+        An alert for a conjunction, asset and owner already alerted is not stored again.
+        """
+        out = []
+        al = s.alerts
+        with self.engine.begin() as conn:
+            for a in alerts:
+                ins = self._insert(al).values(
+                    conjunction_id=a.conjunction_id, norad_id=a.norad_id, owner=a.owner,
+                    thresholds_met=json.dumps(list(a.thresholds_met)), level=a.level, created_at_us=a.created_at_us,
+                    message=a.message, data_mode=a.data_mode, marking=a.marking,
+                ).on_conflict_do_nothing(index_elements=["conjunction_id", "norad_id", "owner"]).returning(al.c.id)
+                new_id = conn.execute(ins).scalar()
+                if new_id is not None:
+                    out.append(replace(a, id=new_id))
+        return out
 
     @staticmethod
     def _bulk(conn: Connection, stmt, rows: list[dict]) -> int:
@@ -480,6 +635,14 @@ class Store:
         with self.engine.connect() as conn:
             return [self._stored(r) for r in conn.execute(stmt)]
 
+    def element_set(self, element_set_id: int) -> StoredElementSet | None:
+        """One stored element set by row id (any data mode), or ``None``."""
+        e = s.element_sets.c
+        stmt = self._elset_select().add_columns(literal(None).label("owner")).where(e.id == element_set_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else self._stored(row)
+
     def ephemerides(self, norad_id: int | None = None, data_modes: tuple[str, ...] = ("REAL",)) -> list[Ephemeris]:
         """Stored OEM segments (of one object if ``norad_id`` is given)."""
         t = s.ephemerides
@@ -505,6 +668,101 @@ class Store:
                     source_line=r.source_line,
                 ))
         return out
+
+    @staticmethod
+    def _stored_conjunction(r) -> StoredConjunction:
+        state = np.array([r._mapping[k] for k in _STATE_COLUMNS], dtype=float)
+        c = Conjunction(
+            norad_id_1=r.norad_id_1, norad_id_2=r.norad_id_2, tca_us=r.tca_us, miss_distance_km=r.miss_distance_km,
+            relative_speed_km_s=r.relative_speed_km_s, miss_rtn_km=np.array([r.miss_r_km, r.miss_t_km, r.miss_n_km]),
+            state_1=state[:6], state_2=state[6:], frame=r.frame, element_set_id_1=r.element_set_id_1,
+            element_set_id_2=r.element_set_id_2, epoch_1_us=r.epoch_1_us, epoch_2_us=r.epoch_2_us, pc=r.pc,
+            pc_method=r.pc_method, hbr_m=r.hbr_m, covariance_assumed=bool(r.covariance_assumed), source=r.source,
+            origin=r.origin, screening_threshold_km=r.screening_threshold_km,
+        )
+        return StoredConjunction(r.id, c, r.data_mode, r.marking, r.created_at_us, r.batch_id, r.run_id,
+                                 bool(r.has_cdm))
+
+    def conjunctions(
+        self,
+        norad_id: int | None = None,
+        min_pc: float | None = None,
+        max_miss_km: float | None = None,
+        tca_from_us: int | None = None,
+        tca_to_us: int | None = None,
+        run_id: int | None = None,
+        limit: int | None = None,
+        *,
+        batch_id: int | None = None,
+        data_modes: tuple[str, ...] | None = ("REAL",),
+    ) -> list[StoredConjunction]:
+        """Stored conjunctions, by TCA then id.
+
+        Filters: ``norad_id`` either object; ``min_pc`` Pc at least this (conjunctions
+        without a Pc are left out); ``max_miss_km`` miss distance at most this (km);
+        ``tca_from_us``/``tca_to_us`` TCA within these bounds (UTC µs, inclusive);
+        ``run_id`` from this screening run, ``batch_id`` from this ingest batch;
+        ``data_modes`` in these modes (``None``: every mode); at most ``limit`` rows.
+        """
+        t = s.conjunctions.c
+        cols = [c for c in s.conjunctions.c if c.name != "cdm_kvn"]
+        stmt = select(*cols, t.cdm_kvn.is_not(None).label("has_cdm")).order_by(t.tca_us, t.id)
+        if norad_id is not None:
+            stmt = stmt.where(or_(t.norad_id_1 == norad_id, t.norad_id_2 == norad_id))
+        if min_pc is not None:
+            stmt = stmt.where(t.pc >= min_pc)
+        if max_miss_km is not None:
+            stmt = stmt.where(t.miss_distance_km <= max_miss_km)
+        if tca_from_us is not None:
+            stmt = stmt.where(t.tca_us >= tca_from_us)
+        if tca_to_us is not None:
+            stmt = stmt.where(t.tca_us <= tca_to_us)
+        if run_id is not None:
+            stmt = stmt.where(t.run_id == run_id)
+        if batch_id is not None:
+            stmt = stmt.where(t.batch_id == batch_id)
+        if data_modes is not None:
+            stmt = stmt.where(t.data_mode.in_(data_modes))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return [self._stored_conjunction(r) for r in conn.execute(stmt)]
+
+    def get_conjunction(self, conjunction_id: int) -> StoredConjunction | None:
+        """One stored conjunction by id (any data mode), or ``None``."""
+        t = s.conjunctions.c
+        cols = [c for c in s.conjunctions.c if c.name != "cdm_kvn"]
+        with self.engine.connect() as conn:
+            r = conn.execute(select(*cols, t.cdm_kvn.is_not(None).label("has_cdm"))
+                             .where(t.id == conjunction_id)).first()
+        return None if r is None else self._stored_conjunction(r)
+
+    def conjunction_cdm(self, conjunction_id: int) -> str | None:
+        """The KVN text of the CDM a conjunction was ingested from (``None`` for SDA's own)."""
+        t = s.conjunctions.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.cdm_kvn).where(t.id == conjunction_id)).scalar()
+
+    def screening_runs(self) -> list[dict]:
+        """Every screening run, newest first (``primaries`` as a list or ``None``)."""
+        r = s.screening_runs
+        with self.engine.connect() as conn:
+            rows = [dict(x._mapping) for x in conn.execute(select(r).order_by(r.c.id.desc()))]
+        for row in rows:
+            row["primaries"] = None if row["primaries"] is None else json.loads(row["primaries"])
+        return rows
+
+    def alerts(self, owner: str | None = None, since_us: int | None = None) -> list[Alert]:
+        """Stored alerts (of one owner, created at or after ``since_us``), newest first."""
+        al = s.alerts
+        stmt = select(al).order_by(al.c.created_at_us.desc(), al.c.id.desc())
+        if owner is not None:
+            stmt = stmt.where(al.c.owner == owner)
+        if since_us is not None:
+            stmt = stmt.where(al.c.created_at_us >= since_us)
+        with self.engine.connect() as conn:
+            return [Alert(r.conjunction_id, r.norad_id, r.owner, tuple(json.loads(r.thresholds_met)), r.level,
+                          r.created_at_us, r.message, r.marking, r.data_mode, r.id) for r in conn.execute(stmt)]
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every catalog table (for consistency checks and status)."""

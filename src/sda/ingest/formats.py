@@ -3,20 +3,27 @@
 Compressed files (gzip) are opened transparently. The format is decided by the
 content, not the file name: XML by its root element, JSON by its first character,
 CCSDS KVN by its version keyword, TLE/3LE by its ``1 `` / ``2 `` lines.
+
+Conjunction data messages (``CDM-KVN``, ``CDM-XML``) are read into
+:class:`~sda.ingest.cdm.Cdm` messages; the ingest pipeline turns each into a
+conjunction once its objects' catalog numbers are known.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sda.catalog.records import Record
 from sda.errors import ParseError
 
+if TYPE_CHECKING:
+    from sda.ingest.cdm import Cdm
+
 __all__ = ["FORMATS", "decode", "detect_format", "iter_records"]
 
-FORMATS = ("TLE", "OMM-KVN", "OMM-XML", "OMM-JSON", "OEM-KVN", "OEM-XML", "OPM-KVN", "OPM-XML")
+FORMATS = ("TLE", "OMM-KVN", "OMM-XML", "OMM-JSON", "OEM-KVN", "OEM-XML", "OPM-KVN", "OPM-XML", "CDM-KVN", "CDM-XML")
 
 _XML_ROOT = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?(omm|oem|opm|cdm|ndm)\b", re.IGNORECASE)
 _KVN_VERS = re.compile(r"^\s*CCSDS_(OMM|OEM|OPM|CDM)_VERS\s*=", re.MULTILINE)
@@ -38,26 +45,23 @@ def detect_format(data: bytes, *, file: str | None = None) -> str:
         if kind == "ndm":
             inner = re.search(rb"<\s*(?:[A-Za-z_][\w.-]*:)?(omm|oem|opm|cdm)\b", data, re.IGNORECASE)
             kind = inner.group(1).lower().decode() if inner else None
-        if kind in ("omm", "oem", "opm"):
+        if kind in ("omm", "oem", "opm", "cdm"):
             return f"{kind.upper()}-XML"
         raise ParseError("unrecognised XML message", file=file, line=1, field="root element",
-                         expected="an OMM, OEM or OPM (or an NDM holding them)", found=head[:40].decode("ascii", "replace"))
+                         expected="an OMM, OEM, OPM or CDM (or an NDM holding them)",
+                         found=head[:40].decode("ascii", "replace"))
     if head[:1] in (b"[", b"{"):
         return "OMM-JSON"
     text = head.decode("ascii", "replace")
     m = _KVN_VERS.search(text)
     if m:
-        kind = m.group(1)
-        if kind == "CDM":
-            raise ParseError("conjunction data messages are read by 'sda pc' and the conjunction tools, not the catalog",
-                             file=file, line=1, field="CCSDS_CDM_VERS", expected="a TLE, OMM, OEM or OPM", found="CDM")
-        return f"{kind}-KVN"
+        return f"{m.group(1)}-KVN"
     for line in text.splitlines():
         if line.startswith(("1 ", "2 ")):
             return "TLE"
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     raise ParseError("unrecognised format", file=file, line=1, field="content",
-                     expected="TLE/3LE, CCSDS OMM/OEM/OPM (KVN or XML) or OMM JSON", found=first[:40])
+                     expected="TLE/3LE, CCSDS OMM/OEM/OPM/CDM (KVN or XML) or OMM JSON", found=first[:40])
 
 
 def _lines(data: bytes) -> list[str]:
@@ -67,8 +71,9 @@ def _lines(data: bytes) -> list[str]:
     return text.splitlines()
 
 
-def iter_records(data: bytes, fmt: str, *, file: str | None = None) -> Iterator[Record | ParseError]:
-    """Records (and a ParseError for each bad one) of decompressed ``data`` in format ``fmt``."""
+def iter_records(data: bytes, fmt: str, *, file: str | None = None) -> Iterator[Record | Cdm | ParseError]:
+    """Records (and a ParseError for each bad one) of decompressed ``data`` in format ``fmt``
+    (for a CDM: the message, read strictly, see :mod:`sda.ingest.cdm`)."""
     if fmt == "TLE":
         from sda.ingest.tle import iter_tle
 
@@ -101,4 +106,12 @@ def iter_records(data: bytes, fmt: str, *, file: str | None = None) -> Iterator[
         from sda.ingest.opm import iter_opm_xml
 
         return iter_opm_xml(data, file=file)
+    if fmt == "CDM-KVN":
+        from sda.ingest.cdm import iter_cdm_kvn
+
+        return iter_cdm_kvn(_lines(data), file=file)
+    if fmt == "CDM-XML":
+        from sda.ingest.cdm import iter_cdm_xml
+
+        return iter_cdm_xml(data, file=file)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -5,6 +5,12 @@ an :class:`~sda.errors.IngestError` lists every problem (file, line, field,
 expected, found). With ``skip_invalid`` the good records are stored and the bad
 ones are written to a rejects report. Ingesting the same content again from the
 same source in the same mode changes nothing.
+
+A CDM becomes a conjunction (:func:`sda.products.cdm.conjunction_from_cdm`) stored with
+the message's KVN text (the file itself for a KVN CDM); its objects' catalog numbers
+come from ``OBJECT_DESIGNATOR`` or, failing that, from an ``INTERNATIONAL_DESIGNATOR``
+the catalog knows. New conjunctions are checked against the owners' alert thresholds
+(:func:`sda.products.alerts.raise_alerts`).
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sda.catalog.records import DEFAULT_MARKING, DataMode, ElementSet, Record
-from sda.catalog.store import BatchInfo, Store
+from sda.catalog.records import DEFAULT_MARKING, DataMode, ElementSet, Record, canonical_intl_designator
+from sda.catalog.store import BatchInfo, CdmConjunction, Store
 from sda.errors import IngestError, ParseError
+from sda.ingest.cdm import Cdm, write_cdm_kvn
 from sda.ingest.formats import decode, detect_format, iter_records
 
 __all__ = ["IngestReport", "parse_bytes", "ingest_bytes", "ingest_file", "write_rejects"]
@@ -35,6 +42,7 @@ class IngestReport:
     n_new: int = 0
     n_rejected: int = 0
     batch_id: int | None = None
+    n_alerts: int = 0
     already_ingested: bool = False
     elapsed_s: float = 0.0
     rejects: list[ParseError] = field(default_factory=list)
@@ -56,6 +64,7 @@ class IngestReport:
             "n_duplicate": self.n_duplicate,
             "n_rejected": self.n_rejected,
             "batch_id": self.batch_id,
+            "n_alerts": self.n_alerts,
             "already_ingested": self.already_ingested,
             "elapsed_s": round(self.elapsed_s, 4),
             "rejects": [e.as_dict() for e in self.rejects],
@@ -70,14 +79,14 @@ def _check_mode(mode: str) -> str:
         raise IngestError(f"unknown data mode {mode!r}; expected one of {', '.join(m.value for m in DataMode)}") from None
 
 
-def parse_bytes(data: bytes, *, name: str) -> tuple[str, list[Record], list[ParseError]]:
+def parse_bytes(data: bytes, *, name: str) -> tuple[str, list[Record | Cdm], list[ParseError]]:
     """``(format, records, errors)`` of raw (possibly gzipped) content named ``name``."""
     raw = decode(data)
     try:
         fmt = detect_format(raw, file=name)
     except ParseError as exc:
         return "UNKNOWN", [], [exc]
-    records: list[Record] = []
+    records: list[Record | Cdm] = []
     errors: list[ParseError] = []
     for item in iter_records(raw, fmt, file=name):
         (errors if isinstance(item, ParseError) else records).append(item)
@@ -112,6 +121,8 @@ def ingest_bytes(
     fmt, records, errors = parse_bytes(data, name=name)
     records, unresolved = _resolve_catalog_numbers(store, records, name)
     errors += unresolved
+    records, unresolved = _conjunctions_from_cdms(store, records, fmt, decode(data), name)
+    errors += unresolved
     report.format, report.n_records, report.rejects, report.n_rejected = fmt, len(records), errors, len(errors)
     if errors and not skip_invalid:
         exc = IngestError(
@@ -133,6 +144,10 @@ def ingest_bytes(
         n_rejected=len(errors),
     )
     report.batch_id, report.n_new, report.already_ingested = result.batch_id, result.n_new, result.already_ingested
+    if result.n_new and any(isinstance(r, CdmConjunction) for r in records):
+        from sda.products.alerts import raise_alerts
+
+        report.n_alerts = len(raise_alerts(store, store.conjunctions(batch_id=result.batch_id, data_modes=None)))
     report.elapsed_s = time.perf_counter() - started
     return report
 
@@ -157,6 +172,45 @@ def _resolve_catalog_numbers(store: Store, records: list[Record], name: str) -> 
             ))
         else:
             out.append(r)
+    return out, errors
+
+
+def _conjunctions_from_cdms(store: Store, records: list, fmt: str, raw: bytes,
+                            name: str) -> tuple[list, list[ParseError]]:
+    """Turn parsed CDMs into conjunctions to store (``origin``: the message id), resolving catalog numbers missing from
+    ``OBJECT_DESIGNATOR`` by international designator; CDMs that cannot be resolved become errors."""
+    if not any(isinstance(r, Cdm) for r in records):
+        return records, []
+    from sda.products.cdm import conjunction_from_cdm
+
+    cdms = [r for r in records if isinstance(r, Cdm)]
+    known = store.norad_ids_by_intl(canonical_intl_designator(o.international_designator)
+                                    for c in cdms for o in c.objects if o.norad_id is None)
+    out, errors = [], []
+    for r in records:
+        if not isinstance(r, Cdm):
+            out.append(r)
+            continue
+        ids = tuple(o.norad_id if o.norad_id is not None else known.get(canonical_intl_designator(o.international_designator))
+                    for o in r.objects)
+        missing = [o for o, n in zip(r.objects, ids) if n is None]
+        if missing:
+            o = missing[0]
+            errors.append(ParseError(
+                f"no catalog number for {o.object}", file=name, field="OBJECT_DESIGNATOR",
+                expected="a SATCAT catalog number, or an INTERNATIONAL_DESIGNATOR the catalog already knows",
+                found=f"{o.object_designator} ({o.catalog_name}), {o.international_designator}",
+            ))
+            continue
+        try:
+            conj = conjunction_from_cdm(r, origin=r.message_id, norad_ids=ids)
+        except ValueError as exc:
+            errors.append(ParseError(str(exc), file=name, field="REF_FRAME", expected="both objects in one frame",
+                                     found=f"{r.object1.ref_frame}, {r.object2.ref_frame}"))
+            continue
+        canonical = write_cdm_kvn(r)
+        text = raw.decode("utf-8", errors="replace").lstrip("\ufeff") if fmt == "CDM-KVN" else canonical
+        out.append(CdmConjunction(conj, text, hashlib.sha256(canonical.encode()).hexdigest()))
     return out, errors
 
 

@@ -34,6 +34,17 @@ def _mount_fetch() -> None:
 _mount_fetch()
 
 
+def _mount_conjunctions() -> None:
+    from sda.interfaces.cli import conjunctions
+
+    app.command("pc")(conjunctions.pc)
+    app.add_typer(conjunctions.conjunctions_app, name="conjunctions")
+    app.add_typer(conjunctions.alerts_app, name="alerts")
+
+
+_mount_conjunctions()
+
+
 @app.command()
 def demo(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Load the bundled real catalog (Space-Track, 2022-01-22) and summarise it. No network needed."""

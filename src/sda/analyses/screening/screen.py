@@ -1,0 +1,254 @@
+"""Conjunction screening of element sets: all-vs-all or primaries-vs-all over a window.
+
+The method, step by step (each step keeps every real encounter; see the modules):
+
+1. **Radial band filter** (primaries only): a secondary whose radius can never come
+   within the threshold of a primary's radius band is dropped. Bands are perigee to
+   apogee of the mean elements widened by :data:`BAND_MARGIN_KM` plus
+   :data:`BAND_MARGIN_FRACTION` of the semi-major axis (SGP4's periodic terms) and by
+   the decay the mean-motion derivative implies over the window. The same bands bound
+   every object's SGP4 states: a state outside its band is treated as a failure.
+2. **Coarse SGP4 grid** every ``coarse_step_s`` (chosen so that the interpolation error
+   bound of :mod:`~sda.analyses.screening.sampling` stays small), with quintic Hermite
+   interpolation in between.
+3. **Sieve** (:mod:`~sda.analyses.screening.sieve`): at the centre of every fine
+   sub-step a spatial hash finds every pair that could come within the threshold in
+   that sub-step, with a margin that bounds curvature and interpolation error.
+4. **Refinement** (:mod:`~sda.analyses.screening.refine`): each candidate's TCA is the
+   root of the range rate found with SGP4 itself; an encounter is reported when its
+   TCA lies in the window and its miss vector lies in the screening volume.
+
+Work is cut into :class:`~sda.analyses.screening.chunks.Chunk` pieces (object groups ×
+time slabs) run by :func:`screen_chunk`, a pure function of picklable inputs, in
+worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from sda.analyses.screening.chunks import Chunk, plan_chunks
+from sda.analyses.screening.refine import refine_run
+from sda.analyses.screening.sampling import interpolation_error_km, orbit_bounds, propagate_grid, speed_cap_km_s
+from sda.analyses.screening.sieve import sieve_interval
+from sda.analyses.screening.volume import ScreeningVolume
+from sda.catalog.records import Conjunction, ElementSet
+from sda.core.frames import to_rtn
+from sda.core.orbits import EARTH_RADIUS_KM
+from sda.core.times import US_PER_S
+from sda.propagation.sgp4 import satrec_of
+
+__all__ = ["ScreeningParams", "screen", "screen_chunk", "choose_coarse_step", "BAND_MARGIN_KM"]
+
+#: Radial margin on mean-element perigee/apogee for SGP4's periodic terms: this many km
+#: plus :data:`BAND_MARGIN_FRACTION` of the semi-major axis.
+BAND_MARGIN_KM = 50.0
+BAND_MARGIN_FRACTION = 0.01
+#: Coarse steps tried, longest first (s); the longest whose error bound is small enough wins.
+COARSE_STEPS_S = (600.0, 480.0, 360.0, 300.0, 240.0, 180.0, 120.0, 60.0)
+#: Largest interpolation error bound (km) accepted for the coarse step.
+MAX_INTERPOLATION_ERROR_KM = 0.5
+#: Target length (s) of the sieve's fine sub-steps.
+FINE_STEP_S = 30.0
+
+
+@dataclass(frozen=True)
+class ScreeningParams:
+    """What to look for: the volume, the window and the sampling (see :func:`choose_coarse_step`)."""
+
+    volume: ScreeningVolume
+    window_start_us: int
+    window_stop_us: int
+    coarse_step_s: float
+    fine_steps: int
+
+
+def choose_coarse_step(perigee_radius_km: np.ndarray, apogee_radius_km: np.ndarray) -> float:
+    """Longest coarse step of :data:`COARSE_STEPS_S` whose interpolation error bound stays
+    under :data:`MAX_INTERPOLATION_ERROR_KM` for every object (decayed orbits ignored)."""
+    alive = perigee_radius_km > EARTH_RADIUS_KM
+    for step in COARSE_STEPS_S:
+        if not alive.any() or interpolation_error_km(perigee_radius_km[alive], apogee_radius_km[alive], step).max() \
+                <= MAX_INTERPOLATION_ERROR_KM:
+            return step
+    return COARSE_STEPS_S[-1]
+
+
+def _bands(sets: Sequence[ElementSet], window_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Radius bands (km) each object can occupy during the window (mean elements widened)."""
+    n = np.array([s.mean_motion_rev_day for s in sets])
+    e = np.array([s.eccentricity for s in sets])
+    ndot = np.array([s.mean_motion_dot for s in sets])  # rev/day², half the derivative
+    rp, ra = orbit_bounds(n, e)
+    a = 0.5 * (rp + ra)
+    # Semi-major axis change from the mean-motion drift over the window: da = -2/3 a dn/n.
+    dn = np.abs(2.0 * ndot) * (window_s / 86400.0)
+    da = (2.0 / 3.0) * a * dn / np.maximum(n, 1e-9)
+    margin = BAND_MARGIN_KM + BAND_MARGIN_FRACTION * a
+    return rp - da - margin, ra + margin
+
+
+def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
+    """Every encounter of ``chunk``: ``(i, j, Encounter)`` with indices into ``sets``, ``i < j``.
+
+    Pure: the same inputs give the same result in any process.
+    """
+    rows = np.union1d(chunk.group_a, chunk.group_b)
+    if rows.size < 2:
+        return []
+    sats = [satrec_of(sets[r]) for r in rows]
+    array = SatrecArray(sats)
+    step_us = int(round(params.coarse_step_s * US_PER_S))
+    n_steps = -(-(chunk.stop_us - chunk.start_us) // step_us)
+    times = chunk.start_us + np.arange(n_steps + 1, dtype=np.int64) * step_us
+    chunk_sets = [sets[r] for r in rows]
+    rp, ra = orbit_bounds(np.array([s.mean_motion_rev_day for s in chunk_sets]),
+                          np.array([s.eccentricity for s in chunk_sets]))
+    lo, hi = _bands(chunk_sets, (params.window_stop_us - params.window_start_us) / US_PER_S)
+    vcap = speed_cap_km_s(rp, ra)
+    grid = propagate_grid(array, times, lo, hi, vcap)
+    eps = interpolation_error_km(rp, ra, params.coarse_step_s)
+    rmin = np.maximum(lo, EARTH_RADIUS_KM * 0.9)
+    in_a = np.isin(rows, chunk.group_a)
+    in_b = np.isin(rows, chunk.group_b)
+    thr = params.volume.bounding_radius_km
+    size = 4096
+    cand_i, cand_j, cand_g = [], [], []
+    for m in range(n_steps):
+        ok = grid.valid[:, m] & grid.valid[:, m + 1]
+        while True:
+            out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
+                   np.empty(size), np.empty(size))
+            count = sieve_interval(
+                grid.position_km[:, m], grid.velocity_km_s[:, m], grid.accel_km_s2[:, m],
+                grid.position_km[:, m + 1], grid.velocity_km_s[:, m + 1], grid.accel_km_s2[:, m + 1],
+                ok, params.coarse_step_s, params.fine_steps, thr, eps, rmin, vcap, in_a, in_b, *out)
+            if count <= size:
+                break
+            size = 2 * count
+        cand_i.append(out[0][:count])
+        cand_j.append(out[1][:count])
+        cand_g.append(m * params.fine_steps + out[2][:count])
+    ci, cj, cg = np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_g)
+    if ci.size == 0:
+        return []
+    window = (max(params.window_start_us, chunk.start_us), min(params.window_stop_us, chunk.stop_us))
+    events: list[tuple[int, int, object]] = []
+    order = np.lexsort((cg, cj, ci))
+    ci, cj, cg = ci[order], cj[order], cg[order]
+    # Runs of consecutive sub-steps of one pair.
+    brk = np.nonzero((np.diff(ci) != 0) | (np.diff(cj) != 0) | (np.diff(cg) > 1))[0] + 1
+    for a, b in zip(np.concatenate(([0], brk)), np.concatenate((brk, [len(ci)]))):
+        i, j = int(ci[a]), int(cj[a])
+        first, last = int(cg[a]), int(cg[b - 1])
+        edges = np.array([_sub_step_start(chunk.start_us, step_us, params.fine_steps, g)
+                          for g in range(first, last + 2)], dtype=np.int64)
+        for enc in refine_run(sats[i], sats[j], params.window_start_us, edges, window):
+            events.append((int(rows[i]), int(rows[j]), enc))
+    return events
+
+
+def _sub_step_start(start_us: int, step_us: int, fine_steps: int, g: int) -> int:
+    """UTC µs where global sub-step ``g`` (coarse step g // fine_steps) of a chunk starts."""
+    m, k = divmod(g, fine_steps)
+    return start_us + m * step_us + (k * step_us) // fine_steps
+
+
+def _conjunction(sets: Sequence[ElementSet], i: int, j: int, enc, volume: ScreeningVolume,
+                 primary_first: np.ndarray | None) -> Conjunction | None:
+    if primary_first is not None and not primary_first[i] and primary_first[j]:
+        i, j = j, i
+        s1, s2 = enc.state_2, enc.state_1
+    else:
+        s1, s2 = enc.state_1, enc.state_2
+    dr, dv = s2[:3] - s1[:3], s2[3:] - s1[3:]
+    miss_rtn, _ = to_rtn(dr, dv, s1[:3], s1[3:])
+    if not volume.contains(miss_rtn):
+        return None
+    return Conjunction(
+        norad_id_1=sets[i].norad_id, norad_id_2=sets[j].norad_id, tca_us=enc.tca_us,
+        miss_distance_km=float(np.linalg.norm(dr)), relative_speed_km_s=float(np.linalg.norm(dv)),
+        miss_rtn_km=miss_rtn, state_1=s1, state_2=s2, frame="TEME",
+        epoch_1_us=sets[i].epoch_us, epoch_2_us=sets[j].epoch_us,
+        screening_threshold_km=volume.bounding_radius_km,
+    )
+
+
+def screen(
+    sets: Sequence[ElementSet],
+    *,
+    start_us: int,
+    window_s: float,
+    threshold_km: float = 5.0,
+    volume: ScreeningVolume | None = None,
+    primaries: Sequence[int] | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Conjunction]:
+    """Every close approach among ``sets`` with TCA in ``[start_us, start_us + window_s)``.
+
+    ``threshold_km`` gives a spherical volume unless ``volume`` is given. With
+    ``primaries`` (catalog numbers) only pairs involving a primary are screened and
+    each conjunction lists the primary first. ``workers`` processes share the time
+    slabs; ``progress(done, total)`` is called as chunks finish. Conjunctions are
+    sorted by TCA; TEME states at TCA, RTN miss components of object 2 in object 1's
+    frame, and both element-set epochs are filled in.
+    """
+    volume = volume or ScreeningVolume.sphere(threshold_km)
+    sets = list(sets)
+    stop_us = start_us + int(round(window_s * US_PER_S))
+    rp, ra = orbit_bounds(np.array([s.mean_motion_rev_day for s in sets]), np.array([s.eccentricity for s in sets]))
+    coarse = choose_coarse_step(rp, ra)
+    fine = max(1, math.ceil(coarse / FINE_STEP_S))
+    params = ScreeningParams(volume, start_us, stop_us, coarse, fine)
+    primary_flags = None
+    prim_idx = cand_idx = None
+    if primaries is not None:
+        wanted = set(int(p) for p in primaries)
+        primary_flags = np.array([s.norad_id in wanted for s in sets])
+        prim_idx = np.nonzero(primary_flags)[0]
+        lo, hi = _bands(sets, window_s)
+        thr = volume.bounding_radius_km
+        overlap = np.zeros(len(sets), dtype=bool)
+        for p in prim_idx:
+            overlap |= (lo <= hi[p] + thr) & (hi >= lo[p] - thr)
+        cand_idx = np.nonzero(overlap)[0]
+    n_slabs = max(1, workers) * 4 if workers > 1 else 1
+    chunks = plan_chunks(len(sets), start_us, stop_us, coarse_step_s=coarse, n_slabs=n_slabs,
+                         primaries=prim_idx, candidates=cand_idx)
+    raw: list[tuple[int, int, object]] = []
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(screen_chunk, sets, c, params) for c in chunks]
+            for done, fut in enumerate(futures, 1):
+                raw.extend(fut.result())
+                if progress:
+                    progress(done, len(chunks))
+    else:
+        for done, c in enumerate(chunks, 1):
+            raw.extend(screen_chunk(sets, c, params))
+            if progress:
+                progress(done, len(chunks))
+    out: list[Conjunction] = []
+    seen: dict[tuple[int, int], list[int]] = {}
+    for i, j, enc in sorted(raw, key=lambda e: e[2].tca_us):
+        times = seen.setdefault((i, j), [])
+        if any(abs(enc.tca_us - t) < US_PER_S for t in times):
+            continue
+        times.append(enc.tca_us)
+        c = _conjunction(sets, i, j, enc, volume, primary_flags)
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def default_workers() -> int:
+    """Worker processes to use by default: the machine's cores."""
+    return os.cpu_count() or 1

@@ -1,0 +1,1 @@
+"""What leaves the system: conjunction data messages (:mod:`.cdm`) and owner alerts (:mod:`.alerts`)."""
