@@ -606,6 +606,10 @@ class Store:
         o_by_id = self._object_rows(st.element_set.norad_id for st in latest)
         return [self._object(o_by_id[st.element_set.norad_id], st) for st in latest]
 
+    def objects_by_id(self, norad_ids: Iterable[int]) -> list[CatalogObject]:
+        """Metadata of these catalog numbers (without element sets), for labelling results."""
+        return [self._object(row, None) for row in self._object_rows(norad_ids).values()]
+
     def _object_rows(self, norad_ids: Iterable[int]) -> dict[int, dict]:
         ids = list(norad_ids)
         out = {}

@@ -96,7 +96,8 @@ def _bands(sets: Sequence[ElementSet], window_s: float) -> tuple[np.ndarray, np.
 
 
 def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
-    """Every encounter of ``chunk``: ``(i, j, Encounter)`` with indices into ``sets``, ``i < j``.
+    """Every encounter of ``chunk`` within the volume's bounding sphere: ``(i, j, Encounter)``
+    with indices into ``sets``, ``i < j``.
 
     Pure: the same inputs give the same result in any process.
     """
@@ -151,7 +152,8 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
         edges = np.array([_sub_step_start(chunk.start_us, step_us, params.fine_steps, g)
                           for g in range(first, last + 2)], dtype=np.int64)
         for enc in refine_run(sats[i], sats[j], params.window_start_us, edges, window):
-            events.append((int(rows[i]), int(rows[j]), enc))
+            if enc.miss_km <= thr:
+                events.append((int(rows[i]), int(rows[j]), enc))
     return events
 
 

@@ -34,6 +34,15 @@ def _mount_fetch() -> None:
 _mount_fetch()
 
 
+def _mount_screen() -> None:
+    from sda.interfaces.cli.screen import screen
+
+    app.command()(screen)
+
+
+_mount_screen()
+
+
 def _mount_conjunctions() -> None:
     from sda.interfaces.cli import conjunctions
 
