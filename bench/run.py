@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-BENCHMARKS = ["bench.bench_ingest"]
+BENCHMARKS = ["bench.bench_ingest", "bench.bench_screening"]
 
 
 def main(argv: list[str]) -> None:

@@ -75,6 +75,32 @@ def demo(db: DbOption = None, json_out: JsonOption = False) -> None:
         console.print(f"loaded {report.n_records} element sets ({report.n_new} new) into {store._safe_url()} "
                       f"in {report.elapsed_s:.2f} s")
     catalog.print_summary(summary)
+    _demo_screening(store, json_out=False)
+
+
+#: Korean programmes in the bundled catalog (national civil, military and commercial satellites).
+KOREAN_PROGRAMMES = ("KOMPSAT", "GEO-KOMPSAT", "KOREASAT", "COMS", "STSAT", "NEXTSAT", "CAS500", "KITSAT")
+#: Start of the demo screening: the bundled catalog's median epoch.
+DEMO_START = "2022-01-22T00:00:00Z"
+
+
+def _demo_screening(store, *, json_out: bool) -> None:
+    """Screen the Korean satellites of the bundled catalog against everything for 24 hours."""
+    import os
+
+    from sda.analyses.screening.job import screen_catalog
+    from sda.catalog.queries import CatalogQuery
+    from sda.core.times import parse_utc_us
+    from sda.interfaces.cli.screen import print_result
+
+    korean = sorted({o.norad_id for p in KOREAN_PROGRAMMES
+                     for o in store.objects(CatalogQuery(name=p + "*", object_types=("PAYLOAD",)))})
+    start_us = parse_utc_us(DEMO_START)
+    with console.status(f"screening {len(korean)} Korean satellites against the catalog for 24 h...",
+                        spinner="dots"):
+        result = screen_catalog(store, start_us=start_us, window_s=86400.0, threshold_km=5.0, primaries=korean,
+                                workers=os.cpu_count() or 1)
+    print_result(store, result, start_us=start_us, window_s=86400.0, threshold_km=5.0, top=10)
 
 
 @app.callback(invoke_without_command=True)

@@ -59,7 +59,6 @@ def screen(
                                     pc_method=pc_method, save=save, progress=step)
         except ValueError as exc:
             fail(str(exc))
-    names = _names(store, result)
     if save:
         from sda.products.alerts import raise_alerts
 
@@ -69,8 +68,7 @@ def screen(
             _write_cdms(store, stored, cdm_dir)
     elif cdm_dir is not None:
         fail("--cdm-dir needs the run to be stored (drop --no-save)")
-    rows = [{**c.as_dict(), "name_1": names.get(c.norad_id_1), "name_2": names.get(c.norad_id_2)}
-            for c in result.conjunctions]
+    rows = _rows(store, result)
     if json_out:
         print_json(rows)
         return
@@ -85,9 +83,18 @@ def screen(
                       + (f"; CDMs in {cdm_dir}" if cdm_dir else ""), highlight=False)
 
 
-def _names(store: Store, result: ScreeningResult) -> dict[int, str | None]:
+def _rows(store: Store, result: ScreeningResult) -> list[dict]:
+    """Each conjunction as a dict with both objects' names added."""
     ids = {c.norad_id_1 for c in result.conjunctions} | {c.norad_id_2 for c in result.conjunctions}
-    return {o.norad_id: o.name for o in store.objects_by_id(ids)} if ids else {}
+    names = {o.norad_id: o.name for o in store.objects_by_id(ids)} if ids else {}
+    return [{**c.as_dict(), "name_1": names.get(c.norad_id_1), "name_2": names.get(c.norad_id_2)}
+            for c in result.conjunctions]
+
+
+def print_result(store: Store, result: ScreeningResult, *, start_us: int, window_s: float, threshold_km: float,
+                 top: int) -> None:
+    """Readable summary and table of a screening run."""
+    _print_table(result, _rows(store, result), top, start_us, window_s, threshold_km)
 
 
 def _write_cdms(store: Store, stored, folder: Path) -> None:
