@@ -25,7 +25,7 @@ from sgp4.api import SatrecArray
 from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
 from sda.core.times import us_to_jd_fr
 
-__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "accelerations", "hermite5", "interpolation_error_km",
+__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "accelerations", "hermite5", "interpolation_error_km",
            "orbit_bounds"]
 
 J2 = 0.001082616  # WGS-72
@@ -137,3 +137,41 @@ def interpolation_error_km(perigee_radius_km: np.ndarray, apogee_radius_km: np.n
     vp = np.sqrt(MU_KM3_S2 * (2.0 / rp - 1.0 / a))
     w = vp / rp
     return SAFETY * rp * (w * step_s) ** 6 / 46080.0 + MODEL_ERROR_KM
+
+
+def radius_ranges(grid: CoarseGrid, perigee_radius_km: np.ndarray, apogee_radius_km: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (km) on each object's distance from the Earth's centre within each coarse step.
+
+    Returns ``(r_lo, r_hi)`` of shape (n, m - 1). Over a step the radius is the cubic
+    Hermite curve through its values and rates at both nodes, to within
+    ``a e (w D)**4 / 384`` times a safety factor of 4, plus 2 km for short-period
+    terms (``w`` the perigee angular rate, ``D`` the step); the curve's extremes come
+    from its derivative's roots.
+    """
+    r = np.linalg.norm(grid.position_km, axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rdot = np.einsum("nmi,nmi->nm", grid.position_km, grid.velocity_km_s) / r
+    d = float((grid.times_us[1] - grid.times_us[0]) / 1e6) if grid.times_us.size > 1 else 0.0
+    p0, p1 = r[:, :-1], r[:, 1:]
+    m0, m1 = rdot[:, :-1] * d, rdot[:, 1:] * d
+    # Cubic Hermite in s: c3 s^3 + c2 s^2 + c1 s + c0; its extremes at the roots of the derivative.
+    c3 = 2 * p0 - 2 * p1 + m0 + m1
+    c2 = -3 * p0 + 3 * p1 - 2 * m0 - m1
+    c1 = m0
+    lo = np.minimum(p0, p1)
+    hi = np.maximum(p0, p1)
+    qa, qb, qc = 3 * c3, 2 * c2, c1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = np.sqrt(np.maximum(qb * qb - 4 * qa * qc, 0.0))
+        for s in ((-qb + disc) / (2 * qa), (-qb - disc) / (2 * qa), -qc / qb):
+            inside = np.isfinite(s) & (s > 0.0) & (s < 1.0)
+            val = ((c3 * s + c2) * s + c1) * s + p0
+            lo = np.where(inside, np.minimum(lo, val), lo)
+            hi = np.where(inside, np.maximum(hi, val), hi)
+    rp = np.maximum(perigee_radius_km, EARTH_RADIUS_KM * 0.9)
+    a = 0.5 * (rp + apogee_radius_km)
+    e = (apogee_radius_km - rp) / (apogee_radius_km + rp)
+    vp = np.sqrt(MU_KM3_S2 * (2.0 / rp - 1.0 / a))
+    err = SAFETY * a * np.maximum(e, 1e-3) * (vp / rp * d) ** 4 / 384.0 + 2.0
+    return lo - err[:, None], hi + err[:, None]

@@ -11,6 +11,9 @@ The method, step by step (each step keeps every real encounter; see the modules)
 2. **Coarse SGP4 grid** every ``coarse_step_s`` (chosen so that the interpolation error
    bound of :mod:`~sda.analyses.screening.sampling` stays small), with quintic Hermite
    interpolation in between.
+   With primaries, each object also takes part only in the steps where its radius
+   (bounded by :func:`~sda.analyses.screening.sampling.radius_ranges`) can come
+   within the threshold of a primary's.
 3. **Sieve** (:mod:`~sda.analyses.screening.sieve`): at the centre of every fine
    sub-step a spatial hash finds every pair that could come within the threshold in
    that sub-step, with a margin that bounds curvature and interpolation error.
@@ -36,7 +39,8 @@ from sgp4.api import SatrecArray
 
 from sda.analyses.screening.chunks import Chunk, plan_chunks
 from sda.analyses.screening.refine import refine_run
-from sda.analyses.screening.sampling import interpolation_error_km, orbit_bounds, propagate_grid, speed_cap_km_s
+from sda.analyses.screening.sampling import (interpolation_error_km, orbit_bounds, propagate_grid, radius_ranges,
+                                            speed_cap_km_s)
 from sda.analyses.screening.sieve import sieve_interval
 from sda.analyses.screening.volume import ScreeningVolume
 from sda.catalog.records import Conjunction, ElementSet
@@ -122,8 +126,19 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
     thr = params.volume.bounding_radius_km
     size = 4096
     cand_i, cand_j, cand_g = [], [], []
+    near = None
+    if not np.array_equal(in_a, in_b):
+        # Pairs with a few primaries: in each step keep only objects whose radius can
+        # come within the screening distance of a primary's radius.
+        r_lo, r_hi = radius_ranges(grid, rp, ra)
+        near = np.zeros_like(r_lo, dtype=bool)
+        for p in np.nonzero(in_a)[0]:
+            near |= (r_lo <= r_hi[p] + thr) & (r_hi >= r_lo[p] - thr)
+        near[in_a] = True
     for m in range(n_steps):
         ok = grid.valid[:, m] & grid.valid[:, m + 1]
+        if near is not None:
+            ok &= near[:, m]
         while True:
             out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
                    np.empty(size), np.empty(size))

@@ -152,7 +152,7 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
             continue
         s_mid = s * step_s
         err_max = 4.0 * emax * (1.0 + (10.0 / step_s) * h)
-        if n_prim * 8 < m:
+        if n_prim <= 4 and n_prim * 8 < m:
             # A small group A: test each of its objects against group B directly.
             for a in range(n_prim):
                 i = prim_idx[a]
