@@ -60,7 +60,7 @@ COARSE_STEPS_S = (600.0, 480.0, 360.0, 300.0, 240.0, 180.0, 120.0, 60.0)
 #: Largest interpolation error bound (km) accepted for the coarse step.
 MAX_INTERPOLATION_ERROR_KM = 0.5
 #: Target length (s) of the sieve's fine sub-steps.
-FINE_STEP_S = 30.0
+FINE_STEP_S = 15.0
 
 
 @dataclass(frozen=True)
