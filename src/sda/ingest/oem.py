@@ -326,20 +326,29 @@ def covariance_values(matrix: np.ndarray) -> dict:
 
 # ---- OEM tables ------------------------------------------------------------------------
 
-OEM_HEADER = (
-    Keyword("CCSDS_OEM_VERS", "version", mandatory=True),
-    Keyword("CLASSIFICATION", "classification"),
-    Keyword("CREATION_DATE", "creation_date_us", "utc", mandatory=True),
-    Keyword("ORIGINATOR", "originator", mandatory=True),
-    Keyword("MESSAGE_ID", "message_id"),
-)
-OEM_METADATA = (
+def odm_header(version_keyword: str) -> tuple[Keyword, ...]:
+    """The header keywords every orbit data message shares, after its version keyword."""
+    return (
+        Keyword(version_keyword, "version", mandatory=True),
+        Keyword("CLASSIFICATION", "classification"),
+        Keyword("CREATION_DATE", "creation_date_us", "utc", mandatory=True),
+        Keyword("ORIGINATOR", "originator", mandatory=True),
+        Keyword("MESSAGE_ID", "message_id"),
+    )
+
+
+#: Metadata keywords every orbit data message starts with: the object, its frame and time system.
+ODM_OBJECT_METADATA = (
     Keyword("OBJECT_NAME", "object_name", mandatory=True),
     Keyword("OBJECT_ID", "object_id", mandatory=True),
     Keyword("CENTER_NAME", "center_name", mandatory=True),
     Keyword("REF_FRAME", "ref_frame", mandatory=True),
     Keyword("REF_FRAME_EPOCH", "ref_frame_epoch_us", "time"),
     Keyword("TIME_SYSTEM", "time_system", mandatory=True),
+)
+
+OEM_HEADER = odm_header("CCSDS_OEM_VERS")
+OEM_METADATA = ODM_OBJECT_METADATA + (
     Keyword("START_TIME", "start_us", "time", mandatory=True),
     Keyword("USEABLE_START_TIME", "useable_start_us", "time"),
     Keyword("USEABLE_STOP_TIME", "useable_stop_us", "time"),

@@ -29,6 +29,7 @@ from sda.core.times import TIME_SCALES, now_us
 from sda.errors import ParseError
 from sda.ingest.kvn import KvnData
 from sda.ingest.oem import (
+    ODM_OBJECT_METADATA,
     COVARIANCE_KEYWORDS,
     Item,
     Keyword,
@@ -47,6 +48,7 @@ from sda.ingest.oem import (
     xml_comments,
     xml_items,
     xml_root,
+    odm_header,
 )
 from sda.ingest.xmlsafe import children, element_path, local_name
 
@@ -64,21 +66,8 @@ __all__ = [
     "write_opm_xml",
 ]
 
-OPM_HEADER = (
-    Keyword("CCSDS_OPM_VERS", "version", mandatory=True),
-    Keyword("CLASSIFICATION", "classification"),
-    Keyword("CREATION_DATE", "creation_date_us", "utc", mandatory=True),
-    Keyword("ORIGINATOR", "originator", mandatory=True),
-    Keyword("MESSAGE_ID", "message_id"),
-)
-OPM_METADATA = (
-    Keyword("OBJECT_NAME", "object_name", mandatory=True),
-    Keyword("OBJECT_ID", "object_id", mandatory=True),
-    Keyword("CENTER_NAME", "center_name", mandatory=True),
-    Keyword("REF_FRAME", "ref_frame", mandatory=True),
-    Keyword("REF_FRAME_EPOCH", "ref_frame_epoch_us", "time"),
-    Keyword("TIME_SYSTEM", "time_system", mandatory=True),
-)
+OPM_HEADER = odm_header("CCSDS_OPM_VERS")
+OPM_METADATA = ODM_OBJECT_METADATA
 OPM_STATE = (
     Keyword("EPOCH", "epoch_us", "time", mandatory=True),
     *(Keyword(n, n, "float", "km", True) for n in ("X", "Y", "Z")),
