@@ -25,7 +25,7 @@ from sgp4.api import SatrecArray
 from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
 from sda.core.times import us_to_jd_fr
 
-__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "accelerations", "hermite5", "interpolation_error_km",
+__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "accelerations", "hermite5_weights", "interpolation_error_km",
            "orbit_bounds"]
 
 J2 = 0.001082616  # WGS-72
@@ -97,29 +97,32 @@ def accelerations(r: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True, inline="always")
-def hermite5(p0, v0, a0, p1, v1, a1, d, s):
-    """Position and velocity at fraction ``s`` of a step of ``d`` seconds (scalars or arrays)."""
+@numba.njit(cache=True)
+def hermite5_weights(d: float, s: float) -> np.ndarray:
+    """Quintic Hermite weights at fraction ``s`` of a step of ``d`` seconds.
+
+    Row 0 gives the position and row 1 the velocity as weighted sums of
+    ``(p0, v0, a0, a1, v1, p1)``: ``p(s) = w[0] @ (p0, v0, a0, a1, v1, p1)``, etc.
+    """
     s2 = s * s
     s3 = s2 * s
     s4 = s3 * s
     s5 = s4 * s
-    h0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
-    h1 = s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5
-    h2 = 0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5
-    h3 = 0.5 * s3 - s4 + 0.5 * s5
-    h4 = -4.0 * s3 + 7.0 * s4 - 3.0 * s5
-    h5 = 10.0 * s3 - 15.0 * s4 + 6.0 * s5
-    g0 = -30.0 * s2 + 60.0 * s3 - 30.0 * s4
-    g1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
-    g2 = s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4
-    g3 = 1.5 * s2 - 4.0 * s3 + 2.5 * s4
-    g4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
-    g5 = 30.0 * s2 - 60.0 * s3 + 30.0 * s4
     dd = d * d
-    p = h0 * p0 + h1 * d * v0 + h2 * dd * a0 + h3 * dd * a1 + h4 * d * v1 + h5 * p1
-    v = (g0 * p0 + g1 * d * v0 + g2 * dd * a0 + g3 * dd * a1 + g4 * d * v1 + g5 * p1) / d
-    return p, v
+    w = np.empty((2, 6))
+    w[0, 0] = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
+    w[0, 1] = (s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5) * d
+    w[0, 2] = (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5) * dd
+    w[0, 3] = (0.5 * s3 - s4 + 0.5 * s5) * dd
+    w[0, 4] = (-4.0 * s3 + 7.0 * s4 - 3.0 * s5) * d
+    w[0, 5] = 10.0 * s3 - 15.0 * s4 + 6.0 * s5
+    w[1, 0] = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / d
+    w[1, 1] = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
+    w[1, 2] = (s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4) * d
+    w[1, 3] = (1.5 * s2 - 4.0 * s3 + 2.5 * s4) * d
+    w[1, 4] = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+    w[1, 5] = (30.0 * s2 - 60.0 * s3 + 30.0 * s4) / d
+    return w
 
 
 def orbit_bounds(mean_motion_rev_day: np.ndarray, eccentricity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

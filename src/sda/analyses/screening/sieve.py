@@ -28,18 +28,53 @@ import math
 import numba
 import numpy as np
 
-from sda.analyses.screening.sampling import hermite5
+from sda.analyses.screening.sampling import hermite5_weights
 from sda.core.orbits import MU_KM3_S2
 
 __all__ = ["sieve_interval"]
 
-_B = np.int64(1 << 20)
-_OFF = np.int64(1 << 19)
+_RADIX_BITS = 11
 
 # The 13 neighbour offsets after (0, 0, 0) in lexicographic order: each unordered pair of
 # adjacent cells is visited once.
 _FORWARD = np.array([(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
                      if (dx, dy, dz) > (0, 0, 0)], dtype=np.int64)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _radix_argsort(keys, order, tmp, count):
+    """Indices that sort non-negative int64 ``keys`` (stable LSD radix sort on
+    ``_RADIX_BITS``-bit digits, only as many passes as the largest key needs).
+
+    ``order``, ``tmp`` (at least ``len(keys)``) and ``count`` (``2**_RADIX_BITS``) are
+    work buffers; returns a view of ``order``.
+    """
+    n = keys.shape[0]
+    mask = (1 << _RADIX_BITS) - 1
+    for q in range(n):
+        order[q] = q
+    hi = 0
+    for q in range(n):
+        if keys[q] > hi:
+            hi = keys[q]
+    shift = 0
+    while shift < 63 and (hi >> shift) > 0:
+        count[:] = 0
+        for q in range(n):
+            count[(keys[order[q]] >> shift) & mask] += 1
+        total = 0
+        for b in range(mask + 1):
+            c = count[b]
+            count[b] = total
+            total += c
+        for q in range(n):
+            d = (keys[order[q]] >> shift) & mask
+            tmp[count[d]] = order[q]
+            count[d] += 1
+        for q in range(n):
+            order[q] = tmp[q]
+        shift += _RADIX_BITS
+    return order[:n]
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -120,6 +155,12 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
     idx = np.empty(m_all, dtype=np.int64)
     prim_idx = np.empty(m_all, dtype=np.int64)
     keys = np.empty(m_all, dtype=np.int64)
+    order_buf = np.empty(m_all, dtype=np.int64)
+    tmp_buf = np.empty(m_all, dtype=np.int64)
+    count_buf = np.empty(1 << _RADIX_BITS, dtype=np.int64)
+    cix = np.empty(m_all, dtype=np.int64)
+    ciy = np.empty(m_all, dtype=np.int64)
+    ciz = np.empty(m_all, dtype=np.int64)
     members = np.empty(m_all, dtype=np.int64)
     run_keys = np.empty(m_all, dtype=np.int64)
     starts = np.empty(m_all + 1, dtype=np.int64)
@@ -129,12 +170,14 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
         emax = 0.0
         m = 0
         n_prim = 0
+        w = hermite5_weights(step_s, s)
         for q in range(m_all):
             i = nodes[q]
             for c in range(3):
-                p, v = hermite5(p0[i, c], v0[i, c], a0[i, c], p1[i, c], v1[i, c], a1[i, c], step_s, s)
-                pos[i, c] = p
-                vel[i, c] = v
+                pos[i, c] = (w[0, 0] * p0[i, c] + w[0, 1] * v0[i, c] + w[0, 2] * a0[i, c]
+                             + w[0, 3] * a1[i, c] + w[0, 4] * v1[i, c] + w[0, 5] * p1[i, c])
+                vel[i, c] = (w[1, 0] * p0[i, c] + w[1, 1] * v0[i, c] + w[1, 2] * a0[i, c]
+                             + w[1, 3] * a1[i, c] + w[1, 4] * v1[i, c] + w[1, 5] * p1[i, c])
             sp = math.sqrt(vel[i, 0] ** 2 + vel[i, 1] ** 2 + vel[i, 2] ** 2)
             if sp > vcap[i]:
                 continue
@@ -167,12 +210,30 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
         # A pair can pass the test only if it is at most ``cell`` apart now.
         cell = (thr + err_max + 2.0 * smax * h * (1.0 + g)) / (1.0 - g) + 1e-3
         # Sort the objects by cell key; runs of equal keys are the occupied cells.
+        # Cell coordinates counted from one below the lowest, so that every neighbour
+        # offset of -1..+1 stays inside the key's ranges (keys are then dense and small).
+        lo0 = lo1 = lo2 = np.int64(1 << 62)
         for q in range(m):
             i = idx[q]
-            keys[q] = ((np.int64(math.floor(pos[i, 0] / cell)) + _OFF) * _B
-                       + (np.int64(math.floor(pos[i, 1] / cell)) + _OFF)) * _B \
-                + (np.int64(math.floor(pos[i, 2] / cell)) + _OFF)
-        order = np.argsort(keys[:m])
+            c0 = np.int64(math.floor(pos[i, 0] / cell))
+            c1 = np.int64(math.floor(pos[i, 1] / cell))
+            c2 = np.int64(math.floor(pos[i, 2] / cell))
+            cix[q] = c0
+            ciy[q] = c1
+            ciz[q] = c2
+            lo0 = min(lo0, c0)
+            lo1 = min(lo1, c1)
+            lo2 = min(lo2, c2)
+        span_y = np.int64(0)
+        span_z = np.int64(0)
+        for q in range(m):
+            span_y = max(span_y, ciy[q] - lo1)
+            span_z = max(span_z, ciz[q] - lo2)
+        by = span_y + 3
+        bz = span_z + 3
+        for q in range(m):
+            keys[q] = ((cix[q] - lo0 + 1) * by + (ciy[q] - lo1 + 1)) * bz + (ciz[q] - lo2 + 1)
+        order = _radix_argsort(keys[:m], order_buf, tmp_buf, count_buf)
         n_runs = 0
         for q in range(m):
             kq = keys[order[q]]
@@ -195,7 +256,7 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
         # Pairs with each forward neighbour: the neighbour keys grow with the run keys,
         # so one pointer sweeps the sorted runs for each offset.
         for f in range(13):
-            delta = (_FORWARD[f, 0] * _B + _FORWARD[f, 1]) * _B + _FORWARD[f, 2]
+            delta = (_FORWARD[f, 0] * by + _FORWARD[f, 1]) * bz + _FORWARD[f, 2]
             r2 = 0
             for r in range(n_runs):
                 nk = run_keys[r] + delta
