@@ -25,7 +25,8 @@ from sgp4.api import SatrecArray
 from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
 from sda.core.times import us_to_jd_fr
 
-__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "accelerations", "hermite5_weights", "interpolation_error_km",
+__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "inconsistent",
+           "repair_derivatives", "accelerations", "hermite5_weights", "interpolation_error_km",
            "orbit_bounds"]
 
 J2 = 0.001082616  # WGS-72
@@ -178,3 +179,45 @@ def radius_ranges(grid: CoarseGrid, perigee_radius_km: np.ndarray, apogee_radius
     vp = np.sqrt(MU_KM3_S2 * (2.0 / rp - 1.0 / a))
     err = SAFETY * a * np.maximum(e, 1e-3) * (vp / rp * d) ** 4 / 384.0 + 2.0
     return lo - err[:, None], hi + err[:, None]
+
+
+#: Node inconsistency accepted before an object's derivatives are rebuilt: this fraction
+#: of the step's displacement plus :data:`INCONSISTENCY_FLOOR_KM`. Consistent element sets
+#: stay below 0.01% of it; the deep-space ones that need rebuilding are at several %.
+MAX_INCONSISTENCY_FRACTION = 0.01
+INCONSISTENCY_FLOOR_KM = 0.2
+#: Half-width (s) of the central differences that rebuild derivatives from positions.
+DIFF_STEP_S = 2.0
+
+
+def inconsistent(grid: CoarseGrid) -> np.ndarray:
+    """Whether each object's node velocities and accelerations disagree with its positions
+    over each step: ``|p1 - p0 - D (v0 + v1) / 2 - D**2 (a0 - a1) / 12|`` (the trapezoid
+    rule with its end correction) beyond :data:`MAX_INCONSISTENCY_FRACTION` of
+    ``|p1 - p0|`` plus :data:`INCONSISTENCY_FLOOR_KM`. Shape (n, m - 1), bool.
+
+    For almost every object this is metres; for a few deep-space element sets SGP4's
+    velocity differs from the rate of change of its own position by several per cent,
+    which would make the Hermite interpolation wrong by tens of km.
+    """
+    d = float((grid.times_us[1] - grid.times_us[0]) / 1e6)
+    p, v, a = grid.position_km, grid.velocity_km_s, grid.accel_km_s2
+    step = p[:, 1:] - p[:, :-1]
+    res = step - 0.5 * d * (v[:, :-1] + v[:, 1:]) - d * d / 12.0 * (a[:, :-1] - a[:, 1:])
+    limit = MAX_INCONSISTENCY_FRACTION * np.linalg.norm(step, axis=2) + INCONSISTENCY_FLOOR_KM
+    return np.linalg.norm(res, axis=2) > limit
+
+
+def repair_derivatives(grid: CoarseGrid, rows: np.ndarray, satrecs: SatrecArray) -> None:
+    """Replace the node velocities and accelerations of objects ``rows`` (indices into the
+    grid; ``satrecs`` holds their SGP4 records in the same order) by central differences
+    of their SGP4 positions (step :data:`DIFF_STEP_S`), so that the interpolation
+    follows the positions SGP4 gives; in place."""
+    if rows.size == 0:
+        return
+    h_us = int(DIFF_STEP_S * 1e6)
+    _, r_minus, _ = satrecs.sgp4(*us_to_jd_fr(grid.times_us - h_us))
+    _, r_plus, _ = satrecs.sgp4(*us_to_jd_fr(grid.times_us + h_us))
+    r0 = grid.position_km[rows]
+    grid.velocity_km_s[rows] = (r_plus - r_minus) / (2.0 * DIFF_STEP_S)
+    grid.accel_km_s2[rows] = (r_plus - 2.0 * r0 + r_minus) / (DIFF_STEP_S * DIFF_STEP_S)

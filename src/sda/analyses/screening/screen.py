@@ -39,7 +39,8 @@ from sgp4.api import SatrecArray
 
 from sda.analyses.screening.chunks import Chunk, plan_chunks
 from sda.analyses.screening.refine import refine_run
-from sda.analyses.screening.sampling import (interpolation_error_km, orbit_bounds, propagate_grid, radius_ranges,
+from sda.analyses.screening.sampling import (inconsistent, interpolation_error_km,
+                                            orbit_bounds, propagate_grid, radius_ranges, repair_derivatives,
                                             speed_cap_km_s)
 from sda.analyses.screening.sieve import sieve_interval
 from sda.analyses.screening.volume import ScreeningVolume
@@ -119,6 +120,14 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
     lo, hi = _bands(chunk_sets, (params.window_stop_us - params.window_start_us) / US_PER_S)
     vcap = speed_cap_km_s(rp, ra)
     grid = propagate_grid(array, times, lo, hi, vcap)
+    # Objects whose SGP4 velocities disagree with their own positions are interpolated
+    # from differences of positions instead; any step still inconsistent is left out.
+    both = grid.valid[:, :-1] & grid.valid[:, 1:]
+    bad = np.nonzero((inconsistent(grid) & both).any(axis=1))[0]
+    if bad.size:
+        repair_derivatives(grid, bad, SatrecArray([sats[b] for b in bad]))
+        still = inconsistent(grid)[bad] & both[bad]
+        grid.valid[bad, :-1] &= ~still
     eps = interpolation_error_km(rp, ra, params.coarse_step_s)
     rmin = np.maximum(lo, EARTH_RADIUS_KM * 0.9)
     in_a = np.isin(rows, chunk.group_a)
