@@ -97,12 +97,14 @@ class ParseError(SDAError, ValueError):
 
 
 class IngestError(SDAError):
-    """A file was rejected as a whole; ``errors`` lists every record problem found."""
+    """A file was rejected as a whole; ``errors`` lists every record problem found and
+    ``report`` (an :class:`~sda.ingest.pipeline.IngestReport`, when there is one) what was read."""
 
     code = "sda.ingest"
 
-    def __init__(self, message: str, errors: list[ParseError] | None = None):
+    def __init__(self, message: str, errors: list[ParseError] | None = None, report=None):
         self.errors = errors or []
+        self.report = report
         super().__init__(message)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "StateVector",
     "Record",
     "Provenance",
+    "maneuver_as_json",
     "StoredElementSet",
     "CatalogObject",
     "Conjunction",
@@ -326,7 +327,7 @@ class StateVector:
         h = hashlib.sha256()
         h.update(json.dumps([self.object_id, self.object_name, self.center_name, self.ref_frame,
                              self.epoch_us, self.covariance_frame, self.keplerian, self.spacecraft,
-                             [_jsonable(m) for m in self.maneuvers]], sort_keys=True, default=str).encode())
+                             [maneuver_as_json(m) for m in self.maneuvers]], sort_keys=True, default=str).encode())
         for arr in (self.position_km, self.velocity_km_s, self.covariance):
             if arr is not None:
                 h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
@@ -345,12 +346,13 @@ class StateVector:
             "position_km": [float(x) for x in self.position_km],
             "velocity_km_s": [float(x) for x in self.velocity_km_s],
             "has_covariance": self.covariance is not None,
-            "maneuvers": [_jsonable(m) for m in self.maneuvers],
+            "maneuvers": [maneuver_as_json(m) for m in self.maneuvers],
             "format": self.format,
         }
 
 
-def _jsonable(m: dict) -> dict:
+def maneuver_as_json(m: dict) -> dict:
+    """A maneuver mapping made JSON-ready: arrays as lists, ``*_us`` times as ISO-8601 text."""
     out = {}
     for k, v in m.items():
         if isinstance(v, np.ndarray):

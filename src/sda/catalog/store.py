@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import operator
 import os
 from collections import Counter
 from dataclasses import dataclass, fields, replace
@@ -33,6 +34,7 @@ from sda.catalog.records import (
     Conjunction,
     ElementSet,
     Ephemeris,
+    maneuver_as_json,
     Provenance,
     Record,
     StateVector,
@@ -197,10 +199,12 @@ class Store:
             self.engine = self._make_engine(url)
             self.upgrade()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the catalog at {self._safe_url()}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+            raise StoreError(f"cannot open the catalog at {self.display_url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
 
     # ---- set-up ---------------------------------------------------------------
-    def _safe_url(self) -> str:
+    @property
+    def display_url(self) -> str:
+        """The database URL with any password hidden, for messages."""
         from sqlalchemy.engine import make_url
 
         try:
@@ -399,11 +403,9 @@ class Store:
 
     def _write_state_vector(self, conn: Connection, batch_id: int, info: BatchInfo, sv: StateVector) -> bool:
         """Insert one OPM state; True if it was new."""
-        from sda.catalog.records import _jsonable
-
         norad_id = sv.norad_id if sv.norad_id is not None else self._norad_of(conn, sv.object_id)
         details = {"keplerian": sv.keplerian, "spacecraft": sv.spacecraft,
-                   "maneuvers": [_jsonable(m) for m in sv.maneuvers], "comments": list(sv.comments)}
+                   "maneuvers": [maneuver_as_json(m) for m in sv.maneuvers], "comments": list(sv.comments)}
         ins = self._insert(s.state_vectors).on_conflict_do_nothing(index_elements=["content_hash"])
         (x, y, z), (vx, vy, vz) = (float(v) for v in sv.position_km), (float(v) for v in sv.velocity_km_s)
         return conn.execute(ins.values(
@@ -501,8 +503,8 @@ class Store:
             return 0
         compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
         if compiled.positional:
-            order = compiled.positiontup
-            params = [tuple(r[k] for k in order) for r in rows]
+            getter = operator.itemgetter(*compiled.positiontup)
+            params = [getter(r) for r in rows] if len(compiled.positiontup) > 1 else [(getter(r),) for r in rows]
         else:
             params = rows
         return conn.exec_driver_sql(str(compiled), params).rowcount

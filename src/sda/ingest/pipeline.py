@@ -125,13 +125,12 @@ def ingest_bytes(
     errors += unresolved
     report.format, report.n_records, report.rejects, report.n_rejected = fmt, len(records), errors, len(errors)
     if errors and not skip_invalid:
-        exc = IngestError(
+        raise IngestError(
             f"{name}: {len(errors)} invalid record(s), nothing was stored (use --skip-invalid to store the "
             f"{len(records)} valid one(s))",
             errors,
+            report,
         )
-        exc.report = report
-        raise exc
     if not records:
         if errors:
             report.elapsed_s = time.perf_counter() - started

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from sda.analyses.pc.encounter import PcResult, encounter_plane, principal_axes
+from sda.analyses.pc.encounter import PcResult, pc_in_principal_axes
 from sda.analyses.pc.foster1992 import _erf_diff
 
 __all__ = ["METHOD", "M_MIN", "M_MAX", "pc_alfano_2d", "pc_alfano2005"]
@@ -61,14 +61,5 @@ def pc_alfano_2d(xm: float, ym: float, sigma_x: float, sigma_y: float, radius: f
 
 def pc_alfano2005(r_rel_km, v_rel_km_s, cov_km2, hbr_m: float, *, covariance_assumed: bool = False) -> PcResult:
     """Alfano (2005) Pc of a conjunction; inputs as :func:`~sda.analyses.pc.foster1992.pc_foster1992` (km, km/s, km²; HBR in m)."""
-    plane = encounter_plane(r_rel_km, v_rel_km_s, cov_km2)
-    xm, ym, sx, sy, clipped = principal_axes(plane.miss_km, plane.cov_km2)
-    if sy == 0.0:
-        raise ValueError("Alfano (2005) needs a positive-definite encounter-plane covariance")
-    notes = ("non-positive-definite encounter-plane covariance: negative eigenvalue clipped to 0",) if clipped else ()
-    return PcResult(
-        pc=pc_alfano_2d(xm, ym, sx, sy, hbr_m / 1000.0), method=METHOD, hbr_m=float(hbr_m),
-        r_rel_km=np.asarray(r_rel_km, dtype=float), v_rel_km_s=np.asarray(v_rel_km_s, dtype=float),
-        cov_km2=np.asarray(cov_km2, dtype=float), miss_2d_km=plane.miss_km, cov_2d_km2=plane.cov_km2,
-        covariance_assumed=covariance_assumed, notes=notes,
-    )
+    return pc_in_principal_axes(pc_alfano_2d, METHOD, r_rel_km, v_rel_km_s, cov_km2, hbr_m,
+                                covariance_assumed=covariance_assumed)

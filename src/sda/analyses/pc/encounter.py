@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sda.core.frames import rtn_basis
+
 __all__ = [
     "PcInputs",
     "PcResult",
     "EncounterPlane",
     "encounter_plane",
     "principal_axes",
-    "rtn_basis",
     "rtn_to_inertial",
+    "pc_in_principal_axes",
 ]
 
 
@@ -145,22 +147,30 @@ def principal_axes(miss_km, cov_km2) -> tuple[float, float, float, float, bool]:
     return float(m[0]), float(m[1]), float(np.sqrt(w[0])), float(np.sqrt(w[1])), clipped
 
 
-def rtn_basis(r_km, v_km_s) -> np.ndarray:
-    """(3, 3) matrix whose columns are the R, T, N unit vectors of a state, in its frame.
-
-    R along the position, N along the angular momentum ``r x v``, T = N x R.
-    """
-    r = np.asarray(r_km, dtype=float)
-    v = np.asarray(v_km_s, dtype=float)
-    rh = r / np.linalg.norm(r)
-    n = np.cross(r, v)
-    nh = n / np.linalg.norm(n)
-    return np.column_stack([rh, np.cross(nh, rh), nh])
-
-
 def rtn_to_inertial(cov_rtn, r_km, v_km_s) -> np.ndarray:
     """A (3, 3) RTN position covariance (km²) rotated into the frame of ``r_km``, ``v_km_s``."""
-    m = rtn_basis(r_km, v_km_s)
+    m = rtn_basis(np.asarray(r_km, dtype=float), np.asarray(v_km_s, dtype=float)).T  # columns R, T, N
     c = np.asarray(cov_rtn, dtype=float)[:3, :3]
     out = m @ c @ m.T
     return 0.5 * (out + out.T)
+
+
+def pc_in_principal_axes(pc_2d, method: str, r_rel_km, v_rel_km_s, cov_km2, hbr_m: float, *,
+                         covariance_assumed: bool = False) -> PcResult:
+    """A :class:`PcResult` from a 2D method that works in the encounter plane's principal axes.
+
+    ``pc_2d(xm, ym, sx, sy, radius_km)`` gets the miss components and standard deviations
+    (km) along the principal axes and the combined radius (km); inputs as
+    :func:`~sda.analyses.pc.foster1992.pc_foster1992` (km, km/s, km²; HBR in m).
+    """
+    plane = encounter_plane(r_rel_km, v_rel_km_s, cov_km2)
+    xm, ym, sx, sy, clipped = principal_axes(plane.miss_km, plane.cov_km2)
+    if sy == 0.0:
+        raise ValueError(f"{method} needs a positive-definite encounter-plane covariance")
+    notes = ("non-positive-definite encounter-plane covariance: negative eigenvalue clipped to 0",) if clipped else ()
+    return PcResult(
+        pc=pc_2d(xm, ym, sx, sy, hbr_m / 1000.0), method=method, hbr_m=float(hbr_m),
+        r_rel_km=np.asarray(r_rel_km, dtype=float), v_rel_km_s=np.asarray(v_rel_km_s, dtype=float),
+        cov_km2=np.asarray(cov_km2, dtype=float), miss_2d_km=plane.miss_km, cov_2d_km2=plane.cov_km2,
+        covariance_assumed=covariance_assumed, notes=notes,
+    )

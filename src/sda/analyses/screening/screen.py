@@ -29,7 +29,6 @@ worker processes.
 from __future__ import annotations
 
 import math
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -274,7 +273,3 @@ def screen(
             out.append(c)
     return out
 
-
-def default_workers() -> int:
-    """Worker processes to use by default: the machine's cores."""
-    return os.cpu_count() or 1

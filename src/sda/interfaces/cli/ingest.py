@@ -40,7 +40,7 @@ def ingest(
                                      rejects_dir=rejects_dir)
             except IngestError as exc:
                 failed += 1
-                report = getattr(exc, "report", None)
+                report = exc.report
                 reports.append(report.as_dict() if report else {"file": str(path), "error": str(exc)})
                 if not json_out:
                     _print_rejection(exc)

@@ -70,9 +70,9 @@ def demo(db: DbOption = None, json_out: JsonOption = False) -> None:
         print_json({"ingest": report.as_dict(), "summary": catalog.summary_dict(summary)})
         return
     if report.already_ingested:
-        console.print(f"bundled catalog already in {store._safe_url()}")
+        console.print(f"bundled catalog already in {store.display_url}")
     else:
-        console.print(f"loaded {report.n_records} element sets ({report.n_new} new) into {store._safe_url()} "
+        console.print(f"loaded {report.n_records} element sets ({report.n_new} new) into {store.display_url} "
                       f"in {report.elapsed_s:.2f} s")
     catalog.print_summary(summary)
     _demo_screening(store, json_out=False)
