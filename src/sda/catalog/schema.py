@@ -37,6 +37,7 @@ __all__ = [
     "conjunctions",
     "asset_thresholds",
     "alerts",
+    "warnings",
 ]
 
 metadata = MetaData(
@@ -283,4 +284,26 @@ alerts = Table(
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
     UniqueConstraint("conjunction_id", "norad_id", "owner"),
+)
+
+
+#: Indications and warnings (maneuvers, proximity operations, breakups, overflights, re-entries).
+warnings = Table(
+    "warnings",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("norad_id", BigInteger, index=True),
+    Column("related_ids", Text, nullable=False),  # JSON list of catalog numbers
+    Column("time_us", BigInteger, nullable=False, index=True),
+    Column("window_start_us", BigInteger),
+    Column("window_stop_us", BigInteger),
+    Column("confidence", Double, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON object
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("created_at_us", BigInteger, nullable=False, index=True),
+    Column("data_mode", String(16), nullable=False),
+    Column("marking", Text, nullable=False),
+    Index(None, "kind", "time_us"),
 )

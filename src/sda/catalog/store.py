@@ -44,6 +44,7 @@ from sda.core.orbits import orbit_regime, orbit_shape
 from sda.core.times import US_PER_DAY, format_utc, now_us
 from sda.errors import StoreError
 from sda.products.alerts import Alert, AssetThreshold
+from sda.products.warnings import Warning
 
 __all__ = ["Store", "open_store", "default_database_url", "BatchInfo", "BatchResult", "CatalogSummary",
            "CdmConjunction", "ScreeningRunInfo", "StoredConjunction"]
@@ -491,6 +492,47 @@ class Store:
                 if new_id is not None:
                     out.append(replace(a, id=new_id))
         return out
+
+    def write_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
+        """Store warnings in one transaction; return those that were new, with their ids.
+
+        A detection already stored (same :attr:`Warning.content_hash`) is not stored again.
+        """
+        out = []
+        w = s.warnings
+        created = now_us()
+        try:
+            with self.engine.begin() as conn:
+                for x in warnings:
+                    ins = self._insert(w).values(
+                        kind=x.kind, norad_id=x.norad_id, related_ids=json.dumps([int(i) for i in x.related_ids]),
+                        time_us=int(x.time_us), window_start_us=x.window_start_us, window_stop_us=x.window_stop_us,
+                        confidence=float(x.confidence), summary=x.summary, evidence=json.dumps(x.evidence, default=str),
+                        content_hash=x.content_hash, created_at_us=created, data_mode=x.data_mode, marking=x.marking,
+                    ).on_conflict_do_nothing(index_elements=["content_hash"]).returning(w.c.id)
+                    new_id = conn.execute(ins).scalar()
+                    if new_id is not None:
+                        out.append(replace(x, id=new_id, created_at_us=created))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"writing warnings failed, nothing was stored: {exc}") from None
+        return out
+
+    def warnings(self, kind: str | None = None, norad_id: int | None = None, since_us: int | None = None,
+                 data_modes: tuple[str, ...] = ("REAL",)) -> list[Warning]:
+        """Stored warnings (of one kind, about one object, with event time at or after
+        ``since_us``), newest event first."""
+        w = s.warnings
+        stmt = select(w).where(w.c.data_mode.in_(data_modes)).order_by(w.c.time_us.desc(), w.c.id.desc())
+        if kind is not None:
+            stmt = stmt.where(w.c.kind == kind)
+        if norad_id is not None:
+            stmt = stmt.where(w.c.norad_id == norad_id)
+        if since_us is not None:
+            stmt = stmt.where(w.c.time_us >= since_us)
+        with self.engine.connect() as conn:
+            return [Warning(r.kind, r.norad_id, r.time_us, r.confidence, r.summary, json.loads(r.evidence),
+                            tuple(json.loads(r.related_ids)), r.window_start_us, r.window_stop_us, r.marking,
+                            r.data_mode, r.created_at_us, r.id) for r in conn.execute(stmt)]
 
     @staticmethod
     def _bulk(conn: Connection, stmt, rows: list[dict]) -> int:
