@@ -60,7 +60,7 @@ COARSE_STEPS_S = (600.0, 480.0, 360.0, 300.0, 240.0, 180.0, 120.0, 60.0)
 #: Largest interpolation error bound (km) accepted for the coarse step.
 MAX_INTERPOLATION_ERROR_KM = 0.5
 #: Target length (s) of the sieve's fine sub-steps.
-FINE_STEP_S = 15.0
+FINE_STEP_S = 24.0
 
 
 @dataclass(frozen=True)
@@ -186,24 +186,37 @@ def _sub_step_start(start_us: int, step_us: int, fine_steps: int, g: int) -> int
     return start_us + m * step_us + (k * step_us) // fine_steps
 
 
-def _conjunction(sets: Sequence[ElementSet], i: int, j: int, enc, volume: ScreeningVolume,
-                 primary_first: np.ndarray | None) -> Conjunction | None:
-    if primary_first is not None and not primary_first[i] and primary_first[j]:
-        i, j = j, i
-        s1, s2 = enc.state_2, enc.state_1
-    else:
-        s1, s2 = enc.state_1, enc.state_2
-    dr, dv = s2[:3] - s1[:3], s2[3:] - s1[3:]
-    miss_rtn, _ = to_rtn(dr, dv, s1[:3], s1[3:])
-    if not volume.contains(miss_rtn):
-        return None
-    return Conjunction(
-        norad_id_1=sets[i].norad_id, norad_id_2=sets[j].norad_id, tca_us=enc.tca_us,
-        miss_distance_km=float(np.linalg.norm(dr)), relative_speed_km_s=float(np.linalg.norm(dv)),
-        miss_rtn_km=miss_rtn, state_1=s1, state_2=s2, frame="TEME",
-        epoch_1_us=sets[i].epoch_us, epoch_2_us=sets[j].epoch_us,
-        screening_threshold_km=volume.bounding_radius_km,
-    )
+def _conjunctions(sets: Sequence[ElementSet], events: list[tuple[int, int, object]], volume: ScreeningVolume,
+                  primary_first: np.ndarray | None) -> list[Conjunction]:
+    """Conjunctions of refined encounters ``(i, j, Encounter)`` whose miss vector lies in
+    the volume, object 1 the primary where there are primaries (RTN of object 2 in
+    object 1's frame, computed for all encounters at once)."""
+    if not events:
+        return []
+    first = np.array([i for i, _, _ in events])
+    second = np.array([j for _, j, _ in events])
+    s1 = np.array([e.state_1 for _, _, e in events])
+    s2 = np.array([e.state_2 for _, _, e in events])
+    if primary_first is not None:
+        swap = ~primary_first[first] & primary_first[second]
+        first, second = np.where(swap, second, first), np.where(swap, first, second)
+        s1, s2 = np.where(swap[:, None], s2, s1), np.where(swap[:, None], s1, s2)
+    dr, dv = s2[:, :3] - s1[:, :3], s2[:, 3:] - s1[:, 3:]
+    miss_rtn, _ = to_rtn(dr, dv, s1[:, :3], s1[:, 3:])
+    miss = np.linalg.norm(dr, axis=1)
+    speed = np.linalg.norm(dv, axis=1)
+    out = []
+    for k, (_, _, enc) in enumerate(events):
+        if not volume.contains(miss_rtn[k]):
+            continue
+        a, b = sets[first[k]], sets[second[k]]
+        out.append(Conjunction(
+            norad_id_1=a.norad_id, norad_id_2=b.norad_id, tca_us=enc.tca_us,
+            miss_distance_km=float(miss[k]), relative_speed_km_s=float(speed[k]),
+            miss_rtn_km=miss_rtn[k], state_1=s1[k], state_2=s2[k], frame="TEME",
+            epoch_1_us=a.epoch_us, epoch_2_us=b.epoch_us, screening_threshold_km=volume.bounding_radius_km,
+        ))
+    return out
 
 
 def screen(
@@ -261,15 +274,13 @@ def screen(
             raw.extend(screen_chunk(sets, c, params))
             if progress:
                 progress(done, len(chunks))
-    out: list[Conjunction] = []
+    unique: list[tuple[int, int, object]] = []
     seen: dict[tuple[int, int], list[int]] = {}
     for i, j, enc in sorted(raw, key=lambda e: e[2].tca_us):
         times = seen.setdefault((i, j), [])
         if any(abs(enc.tca_us - t) < US_PER_S for t in times):
             continue
         times.append(enc.tca_us)
-        c = _conjunction(sets, i, j, enc, volume, primary_flags)
-        if c is not None:
-            out.append(c)
-    return out
+        unique.append((i, j, enc))
+    return _conjunctions(sets, unique, volume, primary_flags)
 

@@ -35,10 +35,10 @@ __all__ = ["sieve_interval"]
 
 _RADIX_BITS = 11
 
-# The 13 neighbour offsets after (0, 0, 0) in lexicographic order: each unordered pair of
-# adjacent cells is visited once.
-_FORWARD = np.array([(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
-                     if (dx, dy, dz) > (0, 0, 0)], dtype=np.int64)
+# The neighbour columns (dx, dy) after (0, 0) in lexicographic order: with the cell above
+# in the same column, the 13 neighbours of a cell that come after it, so that each
+# unordered pair of adjacent cells is visited once.
+_COLUMNS = np.array([(0, 1), (1, -1), (1, 0), (1, 1)], dtype=np.int64)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -78,25 +78,49 @@ def _radix_argsort(keys, order, tmp, count):
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _test_pair(i, j, k, pos, vel, spd, h, g, thr, err_max, eps, eps_v, rmin3, s_mid,
+def _block(qa, q_from, q_to, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid, oa, ob, h, g, thr,
+           err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out):
+    """Test the object at sorted position ``qa`` against those at ``q_from .. q_to - 1``.
+
+    The cheap test (farther apart than any margin plus both speeds over the half-step)
+    runs over the contiguous block; the few pairs that pass it get the full test.
+    """
+    xa, ya, za = ox[qa], oy[qa], oz[qa]
+    base = thr + err_max
+    hg = h * (1.0 + g)
+    inv = 1.0 / (1.0 - g)
+    sa = osp[qa]
+    aa, ba = oa[qa], ob[qa]
+    for qb in range(q_from, q_to):
+        dx0 = ox[qb] - xa
+        dx1 = oy[qb] - ya
+        dx2 = oz[qb] - za
+        reach = (base + (sa + osp[qb]) * hg) * inv
+        if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
+            continue
+        if (aa and ob[qb]) or (ba and oa[qb]):
+            n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr, s_mid,
+                               out_i, out_j, out_k, out_tau, out_d, n_out)
+    return n_out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr, s_mid,
                out_i, out_j, out_k, out_tau, out_d, n_out):
-    dx0 = pos[j, 0] - pos[i, 0]
-    dx1 = pos[j, 1] - pos[i, 1]
-    dx2 = pos[j, 2] - pos[i, 2]
+    """Full test of the objects at sorted positions ``qa``/``qb`` (see :func:`sieve_interval`)."""
+    dx0 = ox[qb] - ox[qa]
+    dx1 = oy[qb] - oy[qa]
+    dx2 = oz[qb] - oz[qa]
     d2 = dx0 * dx0 + dx1 * dx1 + dx2 * dx2
-    # Cheap bound first: farther than any margin plus both speeds over the half-step.
-    reach = (thr + err_max + (spd[i] + spd[j]) * h * (1.0 + g)) / (1.0 - g)
-    if d2 > reach * reach:
-        return n_out
-    dv0 = vel[j, 0] - vel[i, 0]
-    dv1 = vel[j, 1] - vel[i, 1]
-    dv2 = vel[j, 2] - vel[i, 2]
+    dv0 = ovx[qb] - ovx[qa]
+    dv1 = ovy[qb] - ovy[qa]
+    dv2 = ovz[qb] - ovz[qa]
     dist = math.sqrt(d2)
     vv = dv0 * dv0 + dv1 * dv1 + dv2 * dv2
     speed = math.sqrt(vv)
-    err_lin = 2.0 * (eps[i] + eps[j]) + 2.0 * (eps_v[i] + eps_v[j]) * h
+    err_lin = 2.0 * (oeps[qa] + oeps[qb]) + 2.0 * (oepv[qa] + oepv[qb]) * h
     rho = dist + speed * h
-    rm3 = rmin3[i] if rmin3[i] < rmin3[j] else rmin3[j]
+    rm3 = ormin3[qa] if ormin3[qa] < ormin3[qb] else ormin3[qb]
     margin = 0.5 * (3.0 * MU_KM3_S2 / rm3 * rho) * h * h + err_lin
     if dist - speed * h > thr + margin:
         return n_out
@@ -113,8 +137,9 @@ def _test_pair(i, j, k, pos, vel, spd, h, g, thr, err_max, eps, eps_v, rmin3, s_
     dmin = math.sqrt(m0 * m0 + m1 * m1 + m2 * m2)
     if dmin <= thr + margin:
         if n_out < out_i.shape[0]:
-            out_i[n_out] = i
-            out_j[n_out] = j
+            i, j = oid[qa], oid[qb]
+            out_i[n_out] = i if i < j else j
+            out_j[n_out] = j if i < j else i
             out_k[n_out] = k
             out_tau[n_out] = s_mid + tau
             out_d[n_out] = dmin
@@ -138,22 +163,41 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
     Outputs (filled up to their length; a return value larger than that means they were
     too short): object indices ``i < j``, sub-step ``k``, seconds from the step's start
     of the straight-line closest approach, and that distance (km).
+
+    In each sub-step the objects' interpolated states are copied in cell order into
+    contiguous arrays, so that the pairs of a cell and of its neighbours are tested on
+    neighbouring memory.
     """
-    n = p0.shape[0]
     nodes = np.nonzero(ok)[0]
     m_all = nodes.shape[0]
-    pos = np.empty((n, 3))
-    vel = np.empty((n, 3))
-    spd = np.zeros(n)
     h = 0.5 * step_s / n_fine
-    eps_v = eps * (10.0 / step_s)
-    rmin3 = rmin * rmin * rmin
-    rmin3_min = rmin3[ok].min() if m_all > 0 else 1.0
+    rmin3_min = (rmin[ok] ** 3).min() if m_all > 0 else 1.0
     # g bounds the curvature term relative to the separation (see the module docstring).
     g = 1.5 * MU_KM3_S2 * h * h / rmin3_min
     n_out = 0
-    idx = np.empty(m_all, dtype=np.int64)
-    prim_idx = np.empty(m_all, dtype=np.int64)
+    # Interpolated states of the sub-step, by position in ``nodes`` (c*) and in cell order (o*).
+    cx = np.empty(m_all)
+    cy = np.empty(m_all)
+    cz = np.empty(m_all)
+    cvx = np.empty(m_all)
+    cvy = np.empty(m_all)
+    cvz = np.empty(m_all)
+    csp = np.empty(m_all)
+    live = np.empty(m_all, dtype=np.int64)
+    ox = np.empty(m_all)
+    oy = np.empty(m_all)
+    oz = np.empty(m_all)
+    ovx = np.empty(m_all)
+    ovy = np.empty(m_all)
+    ovz = np.empty(m_all)
+    osp = np.empty(m_all)
+    oeps = np.empty(m_all)
+    oepv = np.empty(m_all)
+    ormin3 = np.empty(m_all)
+    oid = np.empty(m_all, dtype=np.int64)
+    oa = np.empty(m_all, dtype=np.bool_)
+    ob = np.empty(m_all, dtype=np.bool_)
+    prim = np.empty(m_all, dtype=np.int64)
     keys = np.empty(m_all, dtype=np.int64)
     order_buf = np.empty(m_all, dtype=np.int64)
     tmp_buf = np.empty(m_all, dtype=np.int64)
@@ -161,32 +205,41 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
     cix = np.empty(m_all, dtype=np.int64)
     ciy = np.empty(m_all, dtype=np.int64)
     ciz = np.empty(m_all, dtype=np.int64)
-    members = np.empty(m_all, dtype=np.int64)
     run_keys = np.empty(m_all, dtype=np.int64)
     starts = np.empty(m_all + 1, dtype=np.int64)
+    eps_v_scale = 10.0 / step_s
     for k in range(n_fine):
         s = (k + 0.5) / n_fine
         smax = 0.0
         emax = 0.0
         m = 0
-        n_prim = 0
         w = hermite5_weights(step_s, s)
         for q in range(m_all):
             i = nodes[q]
-            for c in range(3):
-                pos[i, c] = (w[0, 0] * p0[i, c] + w[0, 1] * v0[i, c] + w[0, 2] * a0[i, c]
-                             + w[0, 3] * a1[i, c] + w[0, 4] * v1[i, c] + w[0, 5] * p1[i, c])
-                vel[i, c] = (w[1, 0] * p0[i, c] + w[1, 1] * v0[i, c] + w[1, 2] * a0[i, c]
-                             + w[1, 3] * a1[i, c] + w[1, 4] * v1[i, c] + w[1, 5] * p1[i, c])
-            sp = math.sqrt(vel[i, 0] ** 2 + vel[i, 1] ** 2 + vel[i, 2] ** 2)
+            x = (w[0, 0] * p0[i, 0] + w[0, 1] * v0[i, 0] + w[0, 2] * a0[i, 0]
+                 + w[0, 3] * a1[i, 0] + w[0, 4] * v1[i, 0] + w[0, 5] * p1[i, 0])
+            y = (w[0, 0] * p0[i, 1] + w[0, 1] * v0[i, 1] + w[0, 2] * a0[i, 1]
+                 + w[0, 3] * a1[i, 1] + w[0, 4] * v1[i, 1] + w[0, 5] * p1[i, 1])
+            z = (w[0, 0] * p0[i, 2] + w[0, 1] * v0[i, 2] + w[0, 2] * a0[i, 2]
+                 + w[0, 3] * a1[i, 2] + w[0, 4] * v1[i, 2] + w[0, 5] * p1[i, 2])
+            vx = (w[1, 0] * p0[i, 0] + w[1, 1] * v0[i, 0] + w[1, 2] * a0[i, 0]
+                  + w[1, 3] * a1[i, 0] + w[1, 4] * v1[i, 0] + w[1, 5] * p1[i, 0])
+            vy = (w[1, 0] * p0[i, 1] + w[1, 1] * v0[i, 1] + w[1, 2] * a0[i, 1]
+                  + w[1, 3] * a1[i, 1] + w[1, 4] * v1[i, 1] + w[1, 5] * p1[i, 1])
+            vz = (w[1, 0] * p0[i, 2] + w[1, 1] * v0[i, 2] + w[1, 2] * a0[i, 2]
+                  + w[1, 3] * a1[i, 2] + w[1, 4] * v1[i, 2] + w[1, 5] * p1[i, 2])
+            sp = math.sqrt(vx * vx + vy * vy + vz * vz)
             if sp > vcap[i]:
                 continue
-            spd[i] = sp
-            idx[m] = i
+            cx[m] = x
+            cy[m] = y
+            cz[m] = z
+            cvx[m] = vx
+            cvy[m] = vy
+            cvz[m] = vz
+            csp[m] = sp
+            live[m] = i
             m += 1
-            if in_a[i]:
-                prim_idx[n_prim] = i
-                n_prim += 1
             if sp > smax:
                 smax = sp
             if eps[i] > emax:
@@ -194,30 +247,17 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
         if m < 2:
             continue
         s_mid = s * step_s
-        err_max = 4.0 * emax * (1.0 + (10.0 / step_s) * h)
-        if n_prim <= 4 and n_prim * 8 < m:
-            # A small group A: test each of its objects against group B directly.
-            for a in range(n_prim):
-                i = prim_idx[a]
-                for q in range(m):
-                    j = idx[q]
-                    if j == i or not in_b[j] or (in_a[j] and in_b[i] and j < i):
-                        continue
-                    lo, hi = (i, j) if i < j else (j, i)
-                    n_out = _test_pair(lo, hi, k, pos, vel, spd, h, g, thr, err_max, eps, eps_v, rmin3, s_mid,
-                                       out_i, out_j, out_k, out_tau, out_d, n_out)
-            continue
+        err_max = 4.0 * emax * (1.0 + eps_v_scale * h)
         # A pair can pass the test only if it is at most ``cell`` apart now.
         cell = (thr + err_max + 2.0 * smax * h * (1.0 + g)) / (1.0 - g) + 1e-3
-        # Sort the objects by cell key; runs of equal keys are the occupied cells.
         # Cell coordinates counted from one below the lowest, so that every neighbour
         # offset of -1..+1 stays inside the key's ranges (keys are then dense and small).
         lo0 = lo1 = lo2 = np.int64(1 << 62)
+        inv = 1.0 / cell
         for q in range(m):
-            i = idx[q]
-            c0 = np.int64(math.floor(pos[i, 0] / cell))
-            c1 = np.int64(math.floor(pos[i, 1] / cell))
-            c2 = np.int64(math.floor(pos[i, 2] / cell))
+            c0 = np.int64(math.floor(cx[q] * inv))
+            c1 = np.int64(math.floor(cy[q] * inv))
+            c2 = np.int64(math.floor(cz[q] * inv))
             cix[q] = c0
             ciy[q] = c1
             ciz[q] = c2
@@ -234,44 +274,96 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
         for q in range(m):
             keys[q] = ((cix[q] - lo0 + 1) * by + (ciy[q] - lo1 + 1)) * bz + (ciz[q] - lo2 + 1)
         order = _radix_argsort(keys[:m], order_buf, tmp_buf, count_buf)
+        # States in cell order; runs of equal keys are the occupied cells.
         n_runs = 0
+        n_prim = 0
         for q in range(m):
-            kq = keys[order[q]]
-            members[q] = idx[order[q]]
+            c = order[q]
+            i = live[c]
+            ox[q] = cx[c]
+            oy[q] = cy[c]
+            oz[q] = cz[c]
+            ovx[q] = cvx[c]
+            ovy[q] = cvy[c]
+            ovz[q] = cvz[c]
+            osp[q] = csp[c]
+            oeps[q] = eps[i]
+            oepv[q] = eps[i] * eps_v_scale
+            r = rmin[i]
+            ormin3[q] = r * r * r
+            oid[q] = i
+            oa[q] = in_a[i]
+            ob[q] = in_b[i]
+            if in_a[i]:
+                prim[n_prim] = q
+                n_prim += 1
+            kq = keys[c]
             if q == 0 or kq != run_keys[n_runs - 1]:
                 run_keys[n_runs] = kq
                 starts[n_runs] = q
                 n_runs += 1
         starts[n_runs] = m
-        # Pairs inside each cell.
+        if n_prim <= 4 and n_prim * 8 < m:
+            # A small group A: test each of its objects against everything else directly.
+            for a in range(n_prim):
+                qa = prim[a]
+                # Pairs of two group-A objects are tested once, from the lower position.
+                n_out = _block(qa, qa + 1, m, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid, oa, ob,
+                               h, g, thr, err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
+                for qb in range(qa):
+                    if not oa[qb]:
+                        n_out = _block(qa, qb, qb + 1, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid,
+                                       oa, ob, h, g, thr, err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
+            continue
+        base = thr + err_max
+        hg = h * (1.0 + g)
+        inv = 1.0 / (1.0 - g)
+        # Each object against the rest of its cell and the cell above it in z (keys k and
+        # k + 1 are adjacent runs), then against the four forward columns (dx, dy) of
+        # three cells each (keys nk - 1 .. nk + 1, one contiguous block of members).
         for r in range(n_runs):
+            end = starts[r + 1]
+            if r + 1 < n_runs and run_keys[r + 1] == run_keys[r] + 1:
+                end = starts[r + 2]
             for qa in range(starts[r], starts[r + 1]):
-                ia = members[qa]
-                for qb in range(qa + 1, starts[r + 1]):
-                    ib = members[qb]
-                    if (in_a[ia] and in_b[ib]) or (in_b[ia] and in_a[ib]):
-                        lo, hi = (ia, ib) if ia < ib else (ib, ia)
-                        n_out = _test_pair(lo, hi, k, pos, vel, spd, h, g, thr, err_max, eps, eps_v, rmin3,
+                xa, ya, za = ox[qa], oy[qa], oz[qa]
+                ra = base + osp[qa] * hg
+                for qb in range(qa + 1, end):
+                    dx0 = ox[qb] - xa
+                    dx1 = oy[qb] - ya
+                    dx2 = oz[qb] - za
+                    reach = (ra + osp[qb] * hg) * inv
+                    if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
+                        continue
+                    if (oa[qa] and ob[qb]) or (ob[qa] and oa[qb]):
+                        n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
                                            s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
-        # Pairs with each forward neighbour: the neighbour keys grow with the run keys,
-        # so one pointer sweeps the sorted runs for each offset.
-        for f in range(13):
-            delta = (_FORWARD[f, 0] * by + _FORWARD[f, 1]) * bz + _FORWARD[f, 2]
+        for f in range(4):
+            delta = (_COLUMNS[f, 0] * by + _COLUMNS[f, 1]) * bz
             r2 = 0
             for r in range(n_runs):
                 nk = run_keys[r] + delta
-                while r2 < n_runs and run_keys[r2] < nk:
+                while r2 < n_runs and run_keys[r2] < nk - 1:
                     r2 += 1
                 if r2 == n_runs:
                     break
-                if run_keys[r2] != nk:
+                r3 = r2
+                while r3 < n_runs and run_keys[r3] <= nk + 1:
+                    r3 += 1
+                if r3 == r2:
                     continue
+                q_from, q_to = starts[r2], starts[r3]
                 for qa in range(starts[r], starts[r + 1]):
-                    ia = members[qa]
-                    for qb in range(starts[r2], starts[r2 + 1]):
-                        ib = members[qb]
-                        if (in_a[ia] and in_b[ib]) or (in_b[ia] and in_a[ib]):
-                            lo, hi = (ia, ib) if ia < ib else (ib, ia)
-                            n_out = _test_pair(lo, hi, k, pos, vel, spd, h, g, thr, err_max, eps, eps_v,
-                                               rmin3, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
+                    xa, ya, za = ox[qa], oy[qa], oz[qa]
+                    ra = base + osp[qa] * hg
+                    for qb in range(q_from, q_to):
+                        dx0 = ox[qb] - xa
+                        dx1 = oy[qb] - ya
+                        dx2 = oz[qb] - za
+                        reach = (ra + osp[qb] * hg) * inv
+                        if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
+                            continue
+                        if (oa[qa] and ob[qb]) or (ob[qa] and oa[qb]):
+                            n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
+                                               s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
     return n_out
