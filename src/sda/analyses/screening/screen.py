@@ -29,12 +29,13 @@ worker processes.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from sgp4.api import SatrecArray
+from sgp4.api import Satrec, SatrecArray
 
 from sda.analyses.screening.chunks import Chunk, plan_chunks
 from sda.analyses.screening.refine import refine_run
@@ -59,6 +60,8 @@ BAND_MARGIN_FRACTION = 0.01
 COARSE_STEPS_S = (600.0, 480.0, 360.0, 300.0, 240.0, 180.0, 120.0, 60.0)
 #: Largest interpolation error bound (km) accepted for the coarse step.
 MAX_INTERPOLATION_ERROR_KM = 0.5
+#: Longest time slab (s) of one chunk.
+MAX_SLAB_S = 86_400.0
 #: Target length (s) of the sieve's fine sub-steps.
 FINE_STEP_S = 24.0
 
@@ -99,16 +102,18 @@ def _bands(sets: Sequence[ElementSet], window_s: float) -> tuple[np.ndarray, np.
     return rp - da - margin, ra + margin
 
 
-def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
+def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams,
+                 satrecs: Sequence[Satrec] | None = None) -> list[tuple[int, int, object]]:
     """Every encounter of ``chunk`` within the volume's bounding sphere: ``(i, j, Encounter)``
-    with indices into ``sets``, ``i < j``.
+    with indices into ``sets``, ``i < j``. ``satrecs``, if given, are the SGP4 records
+    of ``sets`` (same order), built once for many chunks.
 
     Pure: the same inputs give the same result in any process.
     """
     rows = np.union1d(chunk.group_a, chunk.group_b)
     if rows.size < 2:
         return []
-    sats = [satrec_of(sets[r]) for r in rows]
+    sats = [satrec_of(sets[r]) if satrecs is None else satrecs[r] for r in rows]
     array = SatrecArray(sats)
     step_us = int(round(params.coarse_step_s * US_PER_S))
     n_steps = -(-(chunk.stop_us - chunk.start_us) // step_us)
@@ -178,6 +183,16 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
             if enc.miss_km <= thr:
                 events.append((int(rows[i]), int(rows[j]), enc))
     return events
+
+
+#: ``(sets, satrecs)`` of the screening under way, inherited by forked worker processes.
+_INHERITED: tuple[list[ElementSet], list[Satrec]] | None = None
+
+
+def _screen_inherited_chunk(chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
+    """:func:`screen_chunk` on the element sets and SGP4 records the worker inherited."""
+    sets, satrecs = _INHERITED
+    return screen_chunk(sets, chunk, params, satrecs)
 
 
 def _sub_step_start(start_us: int, step_us: int, fine_steps: int, g: int) -> int:
@@ -258,17 +273,26 @@ def screen(
         for p in prim_idx:
             overlap |= (lo <= hi[p] + thr) & (hi >= lo[p] - thr)
         cand_idx = np.nonzero(overlap)[0]
-    n_slabs = max(1, workers) * 4 if workers > 1 else 1
+    # Two slabs a worker (each builds its own SGP4 records), and slabs of at most a day
+    # (a day's grid of the whole catalog is about 300 MB).
+    n_slabs = max(2 * workers if workers > 1 else 1, math.ceil(window_s / MAX_SLAB_S))
     chunks = plan_chunks(len(sets), start_us, stop_us, coarse_step_s=coarse, n_slabs=n_slabs,
                          primaries=prim_idx, candidates=cand_idx)
     raw: list[tuple[int, int, object]] = []
     if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(screen_chunk, sets, c, params) for c in chunks]
-            for done, fut in enumerate(futures, 1):
-                raw.extend(fut.result())
-                if progress:
-                    progress(done, len(chunks))
+        # Forked workers inherit the element sets and their SGP4 records instead of
+        # receiving a pickled copy with every chunk.
+        global _INHERITED
+        _INHERITED = (sets, [satrec_of(s) for s in sets])
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_screen_inherited_chunk, c, params) for c in chunks]
+                for done, fut in enumerate(futures, 1):
+                    raw.extend(fut.result())
+                    if progress:
+                        progress(done, len(chunks))
+        finally:
+            _INHERITED = None
     else:
         for done, c in enumerate(chunks, 1):
             raw.extend(screen_chunk(sets, c, params))
