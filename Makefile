@@ -4,9 +4,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-test demo test bench clean
+.PHONY: install install-test web-assets demo test bench clean
 
-install: $(VENV)/.installed
+# The operational picture's browser libraries (CesiumJS, satellite.js), vendored from npm
+# into the package's static folder: the page loads nothing from a CDN.
+WEB    := src/sda/interfaces/web
+VENDOR := $(WEB)/static/vendor
+
+install: $(VENV)/.installed web-assets
+
+web-assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install the picture's browser libraries (Debian: apt-get install npm)" >&2; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -R $(WEB)/node_modules/cesium/Build/Cesium $(VENDOR)/cesium
+	cp $(WEB)/node_modules/cesium/LICENSE.md $(VENDOR)/cesium/
+	cp -R $(WEB)/node_modules/satellite.js/dist $(VENDOR)/satellite.js
+	cp $(WEB)/node_modules/satellite.js/LICENSE.md $(VENDOR)/satellite.js/
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,11 +31,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -e .
 	touch $@
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test web-assets
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install -e '.[test]'
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	touch $@
 
 demo: install

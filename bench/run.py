@@ -11,7 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-BENCHMARKS = ["bench.bench_ingest", "bench.bench_screening"]
+BENCHMARKS = ["bench.bench_ingest", "bench.bench_screening", "bench.bench_web", "bench.bench_maneuvers", "bench.bench_api",
+              "bench.bench_overflights", "bench.bench_policy", "bench.bench_breakups"]
 
 
 def main(argv: list[str]) -> None:

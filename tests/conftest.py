@@ -21,6 +21,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def audit_key_file(tmp_path_factory, monkeypatch):
+    """Each test's stores sign their audit log with a key in the test's own folder (not in
+    the user's configuration folder), set before any store opens."""
+    path = tmp_path_factory.mktemp("audit") / "audit.key"
+    monkeypatch.setenv("SDA_AUDIT_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL cluster for this test process (each xdist worker has its own)."""

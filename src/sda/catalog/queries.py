@@ -18,7 +18,8 @@ class CatalogQuery:
       (default: now);
     * ``norad_ids``: restrict to these catalog numbers;
     * ``data_modes``: which data modes are visible (REAL only unless asked);
-    * ``limit``/``offset``: paging, ordered by catalog number.
+    * ``limit``/``offset``: paging, ordered by catalog number;
+    * ``after_norad_id``: only catalog numbers above this one (paging by key: each page costs the same).
     """
 
     object_types: tuple[str, ...] | None = None
@@ -32,3 +33,4 @@ class CatalogQuery:
     data_modes: tuple[str, ...] = field(default=("REAL",))
     limit: int | None = None
     offset: int = 0
+    after_norad_id: int | None = None

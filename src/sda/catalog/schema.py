@@ -4,6 +4,10 @@ Times are BIGINT microseconds since 1970 UTC; floats are double precision; array
 ephemerides are stored as ``.npy`` blobs. Alembic migrations under
 ``catalog/migrations`` create and evolve these tables; this module is what the
 code queries and what ``alembic revision --autogenerate`` compares against.
+
+Every marked record keeps its releasability marking twice: as JSON text (``marking``,
+for display) and as ``marking_id``, a reference to the ``markings`` table whose
+``audience_all`` flag and ``marking_partners`` rows are what SQL filters on.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ __all__ = [
     "asset_thresholds",
     "alerts",
     "warnings",
+    "markings",
+    "marking_partners",
+    "latest_by_marking",
+    "partners",
+    "principals",
+    "api_keys",
+    "audit_log",
+    "audit_head",
 ]
 
 metadata = MetaData(
@@ -67,6 +79,7 @@ ingest_batches = Table(
     Column("n_new", Integer, nullable=False),
     Column("n_rejected", Integer, nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
     UniqueConstraint("content_sha256", "source", "data_mode"),
 )
 
@@ -121,6 +134,7 @@ element_sets = Table(
     Column("source_line", Integer),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
     Index(None, "norad_id", "epoch_us"),
 )
 
@@ -167,6 +181,7 @@ ephemerides = Table(
     Column("source_line", Integer),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
 )
 
 #: OPM state vectors, with covariance, spacecraft parameters and maneuvers.
@@ -199,6 +214,7 @@ state_vectors = Table(
     Column("source_line", Integer),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
 )
 
 
@@ -217,6 +233,7 @@ screening_runs = Table(
     Column("created_at_us", BigInteger, nullable=False),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
 )
 
 #: One row per conjunction event, from a screening run or an ingested CDM (then with the CDM's KVN text).
@@ -253,8 +270,10 @@ conjunctions = Table(
     Column("created_at_us", BigInteger, nullable=False),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
     Index(None, "norad_id_1", "tca_us"),
     Index(None, "norad_id_2", "tca_us"),
+    Index(None, "marking_id"),
 )
 
 #: Alert thresholds an owner set for one of its assets (any of them may be absent).
@@ -283,7 +302,9 @@ alerts = Table(
     Column("message", Text, nullable=False),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
     UniqueConstraint("conjunction_id", "norad_id", "owner"),
+    Index(None, "marking_id"),
 )
 
 
@@ -305,5 +326,104 @@ warnings = Table(
     Column("created_at_us", BigInteger, nullable=False, index=True),
     Column("data_mode", String(16), nullable=False),
     Column("marking", Text, nullable=False),
+    Column("marking_id", BigInteger),
     Index(None, "kind", "time_us"),
+    Index(None, "marking_id"),
+)
+
+
+# ---- sharing: markings, partners, principals, API keys, audit ---------------------------
+
+#: Every distinct releasability marking once (canonical JSON), with its owner and mode;
+#: ``audience_all``: releasable to every partner.
+markings = Table(
+    "markings",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("marking", Text, nullable=False, unique=True),
+    Column("owner", String(32), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("audience_all", Boolean, nullable=False),
+)
+
+#: The partners that may see records of a marking (its audience), when not every partner.
+marking_partners = Table(
+    "marking_partners",
+    metadata,
+    Column("marking_id", ForeignKey("markings.id"), primary_key=True, autoincrement=False),
+    Column("partner", String(32), primary_key=True),
+    Index(None, "partner", "marking_id"),
+)
+
+#: The newest element set (by epoch) of each object in each data mode under each marking:
+#: a principal's newest is the newest of the markings it may see.
+latest_by_marking = Table(
+    "latest_by_marking",
+    metadata,
+    Column("norad_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("data_mode", String(16), primary_key=True),
+    Column("marking_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("element_set_id", ForeignKey("element_sets.id"), nullable=False),
+    Column("epoch_us", BigInteger, nullable=False),
+)
+
+#: Organisations that share data (defence ministries, civil agencies, commercial providers).
+partners = Table(
+    "partners",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("description", Text),
+    Column("created_at_us", BigInteger, nullable=False),
+)
+
+#: Users and service accounts of partners.
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("partner", ForeignKey("partners.name"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    UniqueConstraint("partner", "name"),
+)
+
+#: API keys, stored as the SHA-256 of the key (the key itself is shown once).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("principal_id", ForeignKey("principals.id"), nullable=False, index=True),
+    Column("prefix", String(12), nullable=False),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("revoked_at_us", BigInteger),
+)
+
+#: The hash-chained audit log (see :mod:`sda.policy.audit`); rows are only ever appended.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("principal_id", BigInteger),
+    Column("principal", String(64), nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+)
+
+#: The audit log's signed head: its last sequence number and hash (one row, id 1).
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
 )

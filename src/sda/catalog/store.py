@@ -7,24 +7,36 @@ Alembic migrations in :mod:`sda.catalog.migrations` when the store opens.
 Every write of a batch (one file or one provider response) is one transaction:
 all of its records are stored, or none; so is every write of a screening run with
 its conjunctions. Conjunctions, owners' asset thresholds and alerts are kept here too.
+
+Sharing: partners, their principals and API keys (hashed), and the audit log live
+here as well. Every read of marked records takes an optional ``principal``: ``None``
+(or the local operator) sees everything; anyone else sees only records whose marking
+lets its partner see them, filtered in SQL by :meth:`Store.visible` with the rule of
+:func:`sda.policy.decide.decide`. Every write is appended to the audit log.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
 import operator
 import os
+import random
+import threading
+import time
 from collections import Counter
-from dataclasses import dataclass, fields, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, case, create_engine, event, func, literal, or_, select, text
+from sqlalchemy import and_, bindparam, case, create_engine, event, func, literal, or_, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from sda.catalog import schema as s
 from sda.catalog.queries import CatalogQuery
@@ -43,11 +55,16 @@ from sda.catalog.records import (
 from sda.core.orbits import orbit_regime, orbit_shape
 from sda.core.times import US_PER_DAY, format_utc, now_us
 from sda.errors import StoreError
+from sda.policy.audit import (GENESIS_HASH, AuditEntry, AuditHead, AuditReport, entry_hash, head_signature,
+                              load_secret, local_origin, sign, verify)
+from sda.policy.keys import key_hash, key_prefix, new_api_key
+from sda.policy.markings import Marking, check_partner_name
+from sda.policy.principals import Principal
 from sda.products.alerts import Alert, AssetThreshold
 from sda.products.warnings import Warning
 
 __all__ = ["Store", "open_store", "default_database_url", "BatchInfo", "BatchResult", "CatalogSummary",
-           "CdmConjunction", "ScreeningRunInfo", "StoredConjunction"]
+           "CdmConjunction", "ScreeningRunInfo", "StoredConjunction", "ApiKeyInfo"]
 
 
 def default_database_url() -> str:
@@ -155,6 +172,23 @@ class StoredConjunction:
         return d
 
 
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key as administrators see it: never the key, only its first characters."""
+
+    id: int
+    prefix: str
+    principal: Principal
+    created_at_us: int
+    revoked_at_us: int | None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "prefix": self.prefix, **{f"principal_{k}" if k in ("id", "name") else k: v
+                                                          for k, v in self.principal.as_dict().items()},
+                "created_at": format_utc(self.created_at_us),
+                "revoked_at": None if self.revoked_at_us is None else format_utc(self.revoked_at_us)}
+
+
 _STATE_COLUMNS = tuple(f"{c}_{n}_{u}" for n in (1, 2)
                        for c, u in (("x", "km"), ("y", "km"), ("z", "km"), ("vx", "km_s"), ("vy", "km_s"), ("vz", "km_s")))
 
@@ -175,8 +209,125 @@ def _conjunction_row(c: Conjunction) -> dict:
     return row
 
 
+#: Take the audit log's next sequence number (locks the head row until commit) and the previous hash.
+_AUDIT_TAKE_SEQ = (s.audit_head.update().where(s.audit_head.c.id == 1).values(seq=s.audit_head.c.seq + 1)
+                   .returning(s.audit_head.c.seq, s.audit_head.c.hash))
+_AUDIT_SET_HEAD = s.audit_head.update().where(s.audit_head.c.id == 1).values(
+    hash=bindparam("new_hash"), mac=bindparam("new_mac"))
+
+#: Bytes of an SQLite catalog file read through a memory map (the rest through SQLite's page cache).
+_SQLITE_MMAP_BYTES = 4 << 30
+#: How long (ms) a write waits for another connection's write lock on SQLite before failing.
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
 _ES_FIELDS = tuple(f.name for f in fields(ElementSet))
 _ES_COLUMNS = [s.element_sets.c[name] for name in _ES_FIELDS if name in s.element_sets.c and name != "owner"]
+_ES_STORED = tuple(c.name for c in _ES_COLUMNS)
+_PROVENANCE_COLUMNS = ("source", "origin", "data_mode", "ingested_at_us", "content_hash", "batch_id", "marking",
+                       "format", "source_line")  # in the order of Provenance's fields
+
+# ---- the hot read statements, built once ------------------------------------------------------
+# A partner's view is bound at execution (``_view_params``): building these statements anew on
+# every request cost more CPU than running them.
+_VIEW_PARTNER = bindparam("view_partner")
+_VIEW_MODES = bindparam("view_modes", expanding=True)
+
+
+def _visible_sql(marking_id_column, partner):
+    """SQL condition: ``marking_id_column`` names a marking whose audience is every partner or
+    includes ``partner`` (a value or a bound parameter)."""
+    mk, mp = s.markings.c, s.marking_partners.c
+    return or_(marking_id_column.in_(select(mk.id).where(mk.audience_all.is_(True))),
+               marking_id_column.in_(select(mp.marking_id).where(mp.partner == partner)))
+
+
+@functools.cache
+def _latest_visible_relation():
+    """Rows ``(norad_id, data_mode, element_set_id, epoch_us)``: the newest element set of each
+    object in each of the bound modes among the markings the bound partner may see."""
+    lm, newer = s.latest_by_marking, s.latest_by_marking.alias("newer")
+    shadowed = select(literal(1)).where(
+        newer.c.norad_id == lm.c.norad_id, newer.c.data_mode == lm.c.data_mode,
+        _visible_sql(newer.c.marking_id, _VIEW_PARTNER),
+        or_(newer.c.epoch_us > lm.c.epoch_us,
+            and_(newer.c.epoch_us == lm.c.epoch_us, newer.c.element_set_id > lm.c.element_set_id)),
+    ).exists()
+    return (select(lm.c.norad_id, lm.c.data_mode, lm.c.element_set_id, lm.c.epoch_us)
+            .where(lm.c.data_mode.in_(_VIEW_MODES), _visible_sql(lm.c.marking_id, _VIEW_PARTNER), ~shadowed)
+            .subquery("latest_visible"))
+
+
+def _latest_relation(restricted: bool):
+    """The newest-set relation of a partner's view (``restricted``) or of the whole catalog."""
+    return _latest_visible_relation() if restricted else s.latest_element_sets
+
+
+@functools.cache
+def _latest_base(restricted: bool):
+    """``(statement, newest-set relation)``: each object's newest element set in the bound modes
+    (of the bound partner's view if ``restricted``), with its batch and the object's metadata
+    (``owner``, ``object_name``, ``object_intl_designator``, ``object_object_type``)."""
+    e, b, o = s.element_sets, s.ingest_batches, s.objects
+    L = _latest_relation(restricted)
+    stmt = (select(*e.c, b.c.source, b.c.origin, b.c.ingested_at_us, o.c.owner, o.c.name.label("object_name"),
+                   o.c.intl_designator.label("object_intl_designator"),
+                   o.c.object_type.label("object_object_type"))
+            .select_from(L.join(e, e.c.id == L.c.element_set_id).join(b, b.c.id == e.c.batch_id)
+                         .join(o, o.c.norad_id == L.c.norad_id))
+            .where(L.c.data_mode.in_(_VIEW_MODES)))
+    return stmt, L
+
+
+@functools.cache
+def _one_latest(restricted: bool):
+    """:func:`_latest_base` for the bound ``norad_id``, by data mode."""
+    stmt, L = _latest_base(restricted)
+    return stmt.where(L.c.norad_id == bindparam("norad_id")).order_by(L.c.data_mode)
+
+
+@functools.cache
+def _history_statement(restricted: bool):
+    """Every element set of the bound ``norad_id`` in the bound modes (that the bound partner
+    may see if ``restricted``), oldest epoch first, with its batch."""
+    e, b = s.element_sets, s.ingest_batches
+    stmt = (select(*e.c, b.c.source, b.c.origin, b.c.ingested_at_us).join(b, b.c.id == e.c.batch_id)
+            .where(e.c.norad_id == bindparam("norad_id"), e.c.data_mode.in_(_VIEW_MODES))
+            .order_by(e.c.epoch_us, e.c.id))
+    return stmt.where(_visible_sql(e.c.marking_id, _VIEW_PARTNER)) if restricted else stmt
+
+
+def _restricted(principal: Principal | None) -> bool:
+    return principal is not None and not principal.is_local
+
+
+def _view_params(data_modes: Sequence[str], principal: Principal | None) -> dict:
+    """Values of the bound parameters of a view: its data modes and (if restricted) its partner."""
+    params = {"view_modes": list(data_modes)}
+    if _restricted(principal):
+        params["view_partner"] = principal.partner
+    return params
+
+
+def _elset_reader(keys: Sequence[str]):
+    """A function making a :class:`StoredElementSet` of a result row with these column ``keys``
+    (the element set's columns, its batch's ``source``/``origin``/``ingested_at_us``, and
+    optionally the object's ``owner``)."""
+    idx = {k: i for i, k in enumerate(keys)}
+    elements = operator.itemgetter(*(idx[n] for n in _ES_STORED))
+    provenance = operator.itemgetter(*(idx[n] for n in _PROVENANCE_COLUMNS))
+    id_i, owner_i = idx["id"], idx.get("owner")
+
+    def read(row) -> StoredElementSet:
+        es = ElementSet(**dict(zip(_ES_STORED, elements(row))), owner=None if owner_i is None else row[owner_i])
+        return StoredElementSet(row[id_i], es, Provenance(*provenance(row)))
+
+    return read
+
+
+def _object_of(row, latest: StoredElementSet) -> CatalogObject:
+    """The object of a :func:`_latest_base` row, with its newest element set."""
+    return CatalogObject(latest.element_set.norad_id, row.object_name, row.object_intl_designator,
+                         row.object_object_type, row.owner, latest)
 
 
 def _npy(arr: np.ndarray | None) -> bytes | None:
@@ -196,6 +347,9 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
+        self._marking_ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self._audit_secret: bytes | None = None
+        self._audit_lock = threading.Lock()  # one appender per process at a time (see audit_append)
         try:
             self.engine = self._make_engine(url)
             self.upgrade()
@@ -219,7 +373,8 @@ class Store:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url)
+            # a file: enough pooled connections for a server's worker threads to reuse them
+            engine = create_engine(url, **({"pool_size": 16, "max_overflow": 16} if path and path != ":memory:" else {}))
 
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn, _record):  # pragma names are SQLite's own
@@ -227,7 +382,10 @@ class Store:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=30000")
+                cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+                # read pages through a memory map shared by every connection (no copy per page read);
+                # a history read of a million-set catalog touches one page per element set
+                cur.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
                 cur.close()
 
             return engine
@@ -273,14 +431,19 @@ class Store:
             ).scalar()
 
     def write_batch(self, info: BatchInfo, records: Sequence[Record | CdmConjunction], *,
-                    n_rejected: int = 0) -> BatchResult:
+                    n_rejected: int = 0, principal: Principal | None = None, origin: str | None = None) -> BatchResult:
         """Store the records of one batch in one transaction (all or nothing).
 
         Records already in the catalog (same content hash) are kept once; the same
         content ingested again from the same source and mode changes nothing. A
         :class:`CdmConjunction` is stored as a conjunction of this batch with its CDM text.
+        The write is audited as ``principal``'s (the local operator's if ``None``) from
+        ``origin`` (the client; this host's user if ``None``). An invalid marking, or one
+        whose mode is not the batch's data mode, is a :class:`StoreError`.
         """
         ingested_at = now_us()
+        marking_id, marking = self.marking_id(info.marking, info.data_mode)
+        info = replace(info, marking=marking)
         try:
             with self.engine.begin() as conn:
                 existing = conn.execute(
@@ -297,27 +460,32 @@ class Store:
                         source=info.source, origin=info.origin, format=info.format, data_mode=info.data_mode,
                         ingested_at_us=ingested_at, content_sha256=info.content_sha256,
                         n_records=len(records), n_new=0, n_rejected=n_rejected, marking=info.marking,
+                        marking_id=marking_id,
                     )
                 ).inserted_primary_key[0]
                 n_new = 0
                 sets = [r for r in records if isinstance(r, ElementSet)]
                 if sets:
-                    n_new += self._write_element_sets(conn, batch_id, info, sets)
+                    n_new += self._write_element_sets(conn, batch_id, info, sets, marking_id)
                 for r in records:
                     if isinstance(r, Ephemeris):
-                        n_new += self._write_ephemeris(conn, batch_id, info, r)
+                        n_new += self._write_ephemeris(conn, batch_id, info, r, marking_id)
                     elif isinstance(r, StateVector):
-                        n_new += self._write_state_vector(conn, batch_id, info, r)
+                        n_new += self._write_state_vector(conn, batch_id, info, r, marking_id)
                     elif isinstance(r, CdmConjunction):
-                        n_new += self._write_cdm_conjunction(conn, batch_id, info, r, ingested_at)
+                        n_new += self._write_cdm_conjunction(conn, batch_id, info, r, ingested_at, marking_id)
                 conn.execute(
                     s.ingest_batches.update().where(s.ingest_batches.c.id == batch_id).values(n_new=n_new)
                 )
-                return BatchResult(batch_id, len(records), n_new, False)
+                result = BatchResult(batch_id, len(records), n_new, False)
         except SQLAlchemyError as exc:
             raise StoreError(f"writing batch from {info.origin} failed, nothing was stored: {exc}") from None
+        self.audit_append(principal, "write", f"batch {result.batch_id}: {n_new} new of {len(records)} "
+                                              f"{info.format} record(s) from {info.origin} [{marking}]", origin)
+        return result
 
-    def _write_element_sets(self, conn: Connection, batch_id: int, info: BatchInfo, sets: list[ElementSet]) -> int:
+    def _write_element_sets(self, conn: Connection, batch_id: int, info: BatchInfo, sets: list[ElementSet],
+                            marking_id: int) -> int:
         rows = []
         newest: dict[int, ElementSet] = {}
         for es in sets:
@@ -328,6 +496,7 @@ class Store:
                 semi_major_axis_km=a, period_min=period, perigee_alt_km=perigee, apogee_alt_km=apogee,
                 regime=orbit_regime(es.mean_motion_rev_day, es.eccentricity, perigee, apogee),
                 content_hash=es.content_hash, batch_id=batch_id, data_mode=info.data_mode, marking=info.marking,
+                marking_id=marking_id,
             )
             rows.append(row)
             prev = newest.get(es.norad_id)
@@ -370,18 +539,21 @@ class Store:
                 cur = best.get(norad_id)
                 if cur is None or (epoch, row_id) > (cur[1], cur[0]):
                     best[norad_id] = (row_id, epoch)
-            ins = self._insert(s.latest_element_sets)
-            ex = ins.excluded
-            stmt = ins.on_conflict_do_update(
-                index_elements=["norad_id", "data_mode"],
-                set_={"element_set_id": ex.element_set_id, "epoch_us": ex.epoch_us},
-                where=ex.epoch_us >= s.latest_element_sets.c.epoch_us,
-            )
-            self._bulk(conn, stmt, [{"norad_id": k, "data_mode": info.data_mode, "element_set_id": v[0],
-                                     "epoch_us": v[1]} for k, v in best.items()])
+            newest_rows = [{"norad_id": k, "data_mode": info.data_mode, "element_set_id": v[0], "epoch_us": v[1]}
+                           for k, v in best.items()]
+            for table, key in ((s.latest_element_sets, {}), (s.latest_by_marking, {"marking_id": marking_id})):
+                ins = self._insert(table)
+                ex = ins.excluded
+                stmt = ins.on_conflict_do_update(
+                    index_elements=["norad_id", "data_mode", *key],
+                    set_={"element_set_id": ex.element_set_id, "epoch_us": ex.epoch_us},
+                    where=ex.epoch_us >= table.c.epoch_us,
+                )
+                self._bulk(conn, stmt, [{**r, **key} for r in newest_rows])
         return n_new
 
-    def _write_ephemeris(self, conn: Connection, batch_id: int, info: BatchInfo, eph: Ephemeris) -> bool:
+    def _write_ephemeris(self, conn: Connection, batch_id: int, info: BatchInfo, eph: Ephemeris,
+                         marking_id: int) -> bool:
         """Insert one OEM segment; True if it was new (RETURNING, as rowcount is -1 on PostgreSQL here)."""
         states = np.hstack([eph.position_km, eph.velocity_km_s] + ([eph.acceleration_km_s2] if eph.acceleration_km_s2 is not None else []))
         norad_id = eph.norad_id if eph.norad_id is not None else self._norad_of(conn, eph.object_id)
@@ -399,10 +571,11 @@ class Store:
             covariance_frames=json.dumps(list(eph.covariance_frames)), originator=eph.originator,
             creation_date_us=eph.creation_date_us, comments="\n".join(eph.comments), format=eph.format,
             content_hash=eph.content_hash, batch_id=batch_id, source_line=eph.source_line,
-            data_mode=info.data_mode, marking=info.marking,
+            data_mode=info.data_mode, marking=info.marking, marking_id=marking_id,
         ).returning(s.ephemerides.c.id)).scalar() is not None
 
-    def _write_state_vector(self, conn: Connection, batch_id: int, info: BatchInfo, sv: StateVector) -> bool:
+    def _write_state_vector(self, conn: Connection, batch_id: int, info: BatchInfo, sv: StateVector,
+                            marking_id: int) -> bool:
         """Insert one OPM state; True if it was new."""
         norad_id = sv.norad_id if sv.norad_id is not None else self._norad_of(conn, sv.object_id)
         details = {"keplerian": sv.keplerian, "spacecraft": sv.spacecraft,
@@ -417,38 +590,54 @@ class Store:
             has_maneuvers=bool(sv.maneuvers), details=json.dumps(details, default=str),
             originator=sv.originator, creation_date_us=sv.creation_date_us, format=sv.format,
             content_hash=sv.content_hash, batch_id=batch_id, source_line=sv.source_line,
-            data_mode=info.data_mode, marking=info.marking,
+            data_mode=info.data_mode, marking=info.marking, marking_id=marking_id,
         ).returning(s.state_vectors.c.id)).scalar() is not None
 
     def _write_cdm_conjunction(self, conn: Connection, batch_id: int, info: BatchInfo, cc: CdmConjunction,
-                               created_at_us: int) -> bool:
+                               created_at_us: int, marking_id: int) -> bool:
         """Insert one CDM's conjunction; True if the message was new."""
         ins = self._insert(s.conjunctions).on_conflict_do_nothing(index_elements=["content_hash"])
         new_id = conn.execute(ins.values(
             **_conjunction_row(cc.conjunction), batch_id=batch_id, cdm_kvn=cc.cdm_kvn, content_hash=cc.content_hash,
-            created_at_us=created_at_us, data_mode=info.data_mode, marking=info.marking,
+            created_at_us=created_at_us, data_mode=info.data_mode, marking=info.marking, marking_id=marking_id,
         ).returning(s.conjunctions.c.id)).scalar()
         return new_id is not None
 
-    def write_screening_run(self, run: ScreeningRunInfo, conjunctions: Sequence[Conjunction]) -> int:
-        """Store a screening run and its conjunctions in one transaction; return the run's id."""
+    def write_screening_run(self, run: ScreeningRunInfo, conjunctions: Sequence[Conjunction],
+                            markings: Sequence[str] | None = None) -> int:
+        """Store a screening run and its conjunctions in one transaction; return the run's id.
+
+        ``markings``: each conjunction's marking (JSON text; the strictest of its two
+        element sets'), else every conjunction gets the run's marking. A conjunction is
+        stored in its marking's data mode (the run's when the marking names none).
+        """
         created = now_us()
+        run_mid, run_marking = self.marking_id(run.marking, run.data_mode)
+        texts = markings if markings is not None else [run.marking] * len(conjunctions)
+        try:
+            modes = [Marking.from_json(m, default_mode=run.data_mode).mode for m in texts]
+        except ValueError as exc:
+            raise StoreError(f"invalid conjunction marking: {exc}") from None
+        marked = [self.marking_id(m, mode) for m, mode in zip(texts, modes)]
+        if len(marked) != len(conjunctions):
+            raise StoreError(f"{len(marked)} markings for {len(conjunctions)} conjunctions")
         try:
             with self.engine.begin() as conn:
                 run_id = conn.execute(s.screening_runs.insert().values(
                     start_us=int(run.start_us), window_s=float(run.window_s), threshold_km=float(run.threshold_km),
                     primaries=None if run.primaries is None else json.dumps([int(p) for p in run.primaries]),
                     n_objects=int(run.n_objects), n_conjunctions=len(conjunctions), run_time_s=float(run.run_time_s),
-                    created_at_us=created, data_mode=run.data_mode, marking=run.marking,
+                    created_at_us=created, data_mode=run.data_mode, marking=run_marking, marking_id=run_mid,
                 )).inserted_primary_key[0]
                 rows = [{**_conjunction_row(c), "batch_id": None, "run_id": run_id, "cdm_kvn": None,
-                         "content_hash": None, "created_at_us": created, "data_mode": run.data_mode,
-                         "marking": run.marking} for c in conjunctions]
+                         "content_hash": None, "created_at_us": created, "data_mode": mode,
+                         "marking": m, "marking_id": mid} for c, (mid, m), mode in zip(conjunctions, marked, modes)]
                 if rows:
                     conn.execute(s.conjunctions.insert(), rows)
-                return run_id
         except SQLAlchemyError as exc:
             raise StoreError(f"writing screening run failed, nothing was stored: {exc}") from None
+        self.audit_append(None, "write", f"screening run {run_id}: {len(conjunctions)} conjunction(s)")
+        return run_id
 
     def set_asset_threshold(self, norad_id: int, owner: str, *, max_miss_km: float | None = None,
                             min_pc: float | None = None, max_hours_to_tca: float | None = None) -> AssetThreshold:
@@ -462,6 +651,7 @@ class Store:
         ins = self._insert(s.asset_thresholds).values(norad_id=t.norad_id, owner=owner, **values)
         with self.engine.begin() as conn:
             conn.execute(ins.on_conflict_do_update(index_elements=["norad_id", "owner"], set_=values))
+        self.audit_append(None, "write", f"alert threshold of {owner} for {t.norad_id}")
         return t
 
     def asset_thresholds(self, owner: str | None = None) -> list[AssetThreshold]:
@@ -481,16 +671,19 @@ class Store:
         """
         out = []
         al = s.alerts
+        marked = [self.marking_id(a.marking, a.data_mode) for a in alerts]
         with self.engine.begin() as conn:
-            for a in alerts:
+            for a, (mid, marking) in zip(alerts, marked):
                 ins = self._insert(al).values(
                     conjunction_id=a.conjunction_id, norad_id=a.norad_id, owner=a.owner,
                     thresholds_met=json.dumps(list(a.thresholds_met)), level=a.level, created_at_us=a.created_at_us,
-                    message=a.message, data_mode=a.data_mode, marking=a.marking,
+                    message=a.message, data_mode=a.data_mode, marking=marking, marking_id=mid,
                 ).on_conflict_do_nothing(index_elements=["conjunction_id", "norad_id", "owner"]).returning(al.c.id)
                 new_id = conn.execute(ins).scalar()
                 if new_id is not None:
-                    out.append(replace(a, id=new_id))
+                    out.append(replace(a, id=new_id, marking=marking))
+        if out:
+            self.audit_append(None, "write", f"{len(out)} alert(s): ids {', '.join(str(a.id) for a in out)}")
         return out
 
     def write_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
@@ -501,28 +694,33 @@ class Store:
         out = []
         w = s.warnings
         created = now_us()
+        marked = [self.marking_id(x.marking, x.data_mode) for x in warnings]
         try:
             with self.engine.begin() as conn:
-                for x in warnings:
+                for x, (mid, marking) in zip(warnings, marked):
                     ins = self._insert(w).values(
                         kind=x.kind, norad_id=x.norad_id, related_ids=json.dumps([int(i) for i in x.related_ids]),
                         time_us=int(x.time_us), window_start_us=x.window_start_us, window_stop_us=x.window_stop_us,
                         confidence=float(x.confidence), summary=x.summary, evidence=json.dumps(x.evidence, default=str),
-                        content_hash=x.content_hash, created_at_us=created, data_mode=x.data_mode, marking=x.marking,
+                        content_hash=x.content_hash, created_at_us=created, data_mode=x.data_mode, marking=marking,
+                        marking_id=mid,
                     ).on_conflict_do_nothing(index_elements=["content_hash"]).returning(w.c.id)
                     new_id = conn.execute(ins).scalar()
                     if new_id is not None:
-                        out.append(replace(x, id=new_id, created_at_us=created))
+                        out.append(replace(x, id=new_id, created_at_us=created, marking=marking))
         except SQLAlchemyError as exc:
             raise StoreError(f"writing warnings failed, nothing was stored: {exc}") from None
+        if out:
+            self.audit_append(None, "write", f"{len(out)} warning(s): ids {', '.join(str(x.id) for x in out)}")
         return out
 
     def warnings(self, kind: str | None = None, norad_id: int | None = None, since_us: int | None = None,
-                 data_modes: tuple[str, ...] = ("REAL",)) -> list[Warning]:
+                 data_modes: tuple[str, ...] = ("REAL",), *, principal: Principal | None = None) -> list[Warning]:
         """Stored warnings (of one kind, about one object, with event time at or after
-        ``since_us``), newest event first."""
+        ``since_us``) that ``principal`` may see, newest event first."""
         w = s.warnings
-        stmt = select(w).where(w.c.data_mode.in_(data_modes)).order_by(w.c.time_us.desc(), w.c.id.desc())
+        stmt = self._restrict(select(w).where(w.c.data_mode.in_(data_modes)), w.c.marking_id, principal)
+        stmt = stmt.order_by(w.c.time_us.desc(), w.c.id.desc())
         if kind is not None:
             stmt = stmt.where(w.c.kind == kind)
         if norad_id is not None:
@@ -586,29 +784,13 @@ class Store:
                 select(o.intl_designator, o.norad_id).where(o.intl_designator.in_(wanted)))}
 
     def _stored(self, row) -> StoredElementSet:
-        m = row._mapping
-        es = ElementSet(**{name: m[name] for name in _ES_FIELDS if name in m and name != "owner"},
-                        owner=m.get("owner"))
-        prov = Provenance(
-            source=m["source"], origin=m["origin"], data_mode=m["data_mode"], ingested_at_us=m["ingested_at_us"],
-            content_hash=m["content_hash"], batch_id=m["batch_id"], marking=m["marking"], format=m["format"],
-            source_line=m["source_line"],
-        )
-        return StoredElementSet(m["id"], es, prov)
+        return _elset_reader(row._fields)(row)
 
-    def _elset_select(self):
-        e, b = s.element_sets, s.ingest_batches
-        return select(*e.c, b.c.source, b.c.origin, b.c.ingested_at_us).join(b, b.c.id == e.c.batch_id)
-
-    def _latest_select(self, q: CatalogQuery):
-        e, L, o = s.element_sets, s.latest_element_sets, s.objects
-        stmt = (
-            self._elset_select()
-            .add_columns(o.c.owner)
-            .join(L, L.c.element_set_id == e.c.id)
-            .join(o, o.c.norad_id == e.c.norad_id)
-            .where(L.c.data_mode.in_(q.data_modes))
-        )
+    def _latest_select(self, q: CatalogQuery, principal: Principal | None = None):
+        """``(statement, latest relation)`` of the newest element sets matching ``q`` that ``principal``
+        may see; execute it with :func:`_view_params` of ``q.data_modes`` and ``principal``."""
+        e, o = s.element_sets, s.objects
+        stmt, L = _latest_base(_restricted(principal))
         if q.object_types:
             stmt = stmt.where(o.c.object_type.in_([t.upper() for t in q.object_types]))
         if q.regimes:
@@ -617,7 +799,12 @@ class Store:
             pattern = q.name.replace("*", "%").replace("?", "_")
             if "%" not in pattern and "_" not in pattern:
                 pattern = f"%{pattern}%"
-            stmt = stmt.where(func.upper(o.c.name).like(pattern.upper()))
+            # by catalog number from the objects that match, so the newest-set relation is searched, not
+            # scanned; case-insensitive in the form the name index of migration 0005 serves (SQLite's LIKE
+            # ignores ASCII case)
+            matches = (o.c.name.like(pattern) if self.dialect == "sqlite"
+                       else func.upper(o.c.name).like(pattern.upper()))
+            stmt = stmt.where(L.c.norad_id.in_(select(o.c.norad_id).where(matches)))
         if q.intl_designator:
             stmt = stmt.where(o.c.intl_designator.like(q.intl_designator.upper() + "%"))
         as_of = q.as_of_us if q.as_of_us is not None else now_us()
@@ -625,30 +812,39 @@ class Store:
             stmt = stmt.where(e.c.epoch_us >= as_of - int(q.max_epoch_age_days * US_PER_DAY))
         if q.min_epoch_age_days is not None:
             stmt = stmt.where(e.c.epoch_us <= as_of - int(q.min_epoch_age_days * US_PER_DAY))
-        if q.norad_ids is not None:
-            stmt = stmt.where(e.c.norad_id.in_(list(q.norad_ids)))
-        return stmt
+        if q.norad_ids is not None:  # on the newest-set relation, so that its primary key finds them
+            stmt = stmt.where(L.c.norad_id.in_(list(q.norad_ids)))
+        if q.after_norad_id is not None:
+            stmt = stmt.where(L.c.norad_id > q.after_norad_id)
+        return stmt, L
 
-    def latest(self, q: CatalogQuery = CatalogQuery()) -> list[StoredElementSet]:
-        """The newest element set of every object matching ``q``, ordered by catalog number."""
-        stmt = self._latest_select(q).order_by(s.element_sets.c.norad_id, s.latest_element_sets.c.data_mode)
+    def _latest_rows(self, q: CatalogQuery, principal: Principal | None) -> list[tuple]:
+        """``(row, stored element set)`` of each object matching ``q``, by catalog number."""
+        stmt, L = self._latest_select(q, principal)
+        stmt = stmt.order_by(L.c.norad_id, L.c.data_mode)
         if q.limit is not None:
             stmt = stmt.limit(q.limit)
         if q.offset:
             stmt = stmt.offset(q.offset)
         with self.engine.connect() as conn:
-            return [self._stored(r) for r in conn.execute(stmt)]
+            result = conn.execute(stmt, _view_params(q.data_modes, principal))
+            read = _elset_reader(list(result.keys()))
+            return [(r, read(r)) for r in result]
 
-    def count(self, q: CatalogQuery = CatalogQuery()) -> int:
-        """Number of objects matching ``q`` (ignoring paging)."""
+    def latest(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> list[StoredElementSet]:
+        """The newest element set (of those ``principal`` may see) of every object matching ``q``,
+        ordered by catalog number."""
+        return [st for _, st in self._latest_rows(q, principal)]
+
+    def count(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> int:
+        """Number of objects matching ``q`` that ``principal`` may see (ignoring paging)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(self._latest_select(q).subquery())).scalar_one()
+            return conn.execute(select(func.count()).select_from(self._latest_select(q, principal)[0].subquery()),
+                                _view_params(q.data_modes, principal)).scalar_one()
 
-    def objects(self, q: CatalogQuery = CatalogQuery()) -> list[CatalogObject]:
-        """Catalog objects matching ``q`` with their newest element set."""
-        latest = self.latest(q)
-        o_by_id = self._object_rows(st.element_set.norad_id for st in latest)
-        return [self._object(o_by_id[st.element_set.norad_id], st) for st in latest]
+    def objects(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> list[CatalogObject]:
+        """Catalog objects matching ``q`` with their newest element set ``principal`` may see."""
+        return [_object_of(row, st) for row, st in self._latest_rows(q, principal)]
 
     def objects_by_id(self, norad_ids: Iterable[int]) -> list[CatalogObject]:
         """Metadata of these catalog numbers (without element sets), for labelling results."""
@@ -668,33 +864,44 @@ class Store:
         return CatalogObject(row["norad_id"], row["name"], row["intl_designator"], row["object_type"],
                              row["owner"], latest)
 
-    def get_object(self, norad_id: int, data_modes: tuple[str, ...] = ("REAL",)) -> CatalogObject | None:
-        """One object with its newest element set in the given modes, or ``None`` if it is not in that view."""
-        latest = self.latest(CatalogQuery(norad_ids=(norad_id,), data_modes=data_modes))
-        if not latest:
-            return None
-        return self._object(self._object_rows([norad_id])[norad_id], latest[-1])
-
-    def history(self, norad_id: int, data_modes: tuple[str, ...] = ("REAL",)) -> list[StoredElementSet]:
-        """Every element set of one object in the given modes, oldest epoch first."""
-        e = s.element_sets.c
-        stmt = (self._elset_select().add_columns(literal(None).label("owner"))
-                .where(e.norad_id == norad_id, e.data_mode.in_(data_modes)).order_by(e.epoch_us, e.id))
+    def get_object(self, norad_id: int, data_modes: tuple[str, ...] = ("REAL",), *,
+                   principal: Principal | None = None) -> CatalogObject | None:
+        """One object with its newest element set in the given modes (the last mode in
+        alphabetical order that has one), or ``None`` if it is not in that view (or
+        ``principal`` may see none of its element sets)."""
         with self.engine.connect() as conn:
-            return [self._stored(r) for r in conn.execute(stmt)]
+            result = conn.execute(_one_latest(_restricted(principal)),
+                                  {**_view_params(data_modes, principal), "norad_id": int(norad_id)})
+            rows = result.all()
+            if not rows:
+                return None
+            return _object_of(rows[-1], _elset_reader(list(result.keys()))(rows[-1]))
 
-    def element_set(self, element_set_id: int) -> StoredElementSet | None:
-        """One stored element set by row id (any data mode), or ``None``."""
-        e = s.element_sets.c
-        stmt = self._elset_select().add_columns(literal(None).label("owner")).where(e.id == element_set_id)
+    def history(self, norad_id: int, data_modes: tuple[str, ...] = ("REAL",), *,
+                principal: Principal | None = None) -> list[StoredElementSet]:
+        """Every element set of one object in the given modes that ``principal`` may see, oldest epoch first."""
+        with self.engine.connect() as conn:
+            result = conn.execute(_history_statement(_restricted(principal)),
+                                  {**_view_params(data_modes, principal), "norad_id": int(norad_id)})
+            read = _elset_reader(list(result.keys()))
+            return [read(r) for r in result]
+
+    def element_set(self, element_set_id: int, *, principal: Principal | None = None) -> StoredElementSet | None:
+        """One stored element set by row id (any data mode), or ``None`` (also when ``principal`` may not see it)."""
+        e, b = s.element_sets, s.ingest_batches
+        stmt = select(*e.c, b.c.source, b.c.origin, b.c.ingested_at_us).join(b, b.c.id == e.c.batch_id).where(
+            e.c.id == element_set_id)
+        stmt = self._restrict(stmt, e.c.marking_id, principal)
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else self._stored(row)
 
-    def ephemerides(self, norad_id: int | None = None, data_modes: tuple[str, ...] = ("REAL",)) -> list[Ephemeris]:
-        """Stored OEM segments (of one object if ``norad_id`` is given)."""
+    def ephemerides(self, norad_id: int | None = None, data_modes: tuple[str, ...] = ("REAL",), *,
+                    principal: Principal | None = None) -> list[Ephemeris]:
+        """Stored OEM segments (of one object if ``norad_id`` is given) that ``principal`` may see."""
         t = s.ephemerides
-        stmt = select(t).where(t.c.data_mode.in_(data_modes)).order_by(t.c.id)
+        stmt = self._restrict(select(t).where(t.c.data_mode.in_(data_modes)).order_by(t.c.id), t.c.marking_id,
+                              principal)
         if norad_id is not None:
             stmt = stmt.where(t.c.norad_id == norad_id)
         out = []
@@ -743,6 +950,7 @@ class Store:
         *,
         batch_id: int | None = None,
         data_modes: tuple[str, ...] | None = ("REAL",),
+        principal: Principal | None = None,
     ) -> list[StoredConjunction]:
         """Stored conjunctions, by TCA then id.
 
@@ -750,7 +958,8 @@ class Store:
         without a Pc are left out); ``max_miss_km`` miss distance at most this (km);
         ``tca_from_us``/``tca_to_us`` TCA within these bounds (UTC µs, inclusive);
         ``run_id`` from this screening run, ``batch_id`` from this ingest batch;
-        ``data_modes`` in these modes (``None``: every mode); at most ``limit`` rows.
+        ``data_modes`` in these modes (``None``: every mode); at most ``limit`` rows;
+        only those ``principal`` may see.
         """
         t = s.conjunctions.c
         cols = [c for c in s.conjunctions.c if c.name != "cdm_kvn"]
@@ -771,25 +980,32 @@ class Store:
             stmt = stmt.where(t.batch_id == batch_id)
         if data_modes is not None:
             stmt = stmt.where(t.data_mode.in_(data_modes))
+        stmt = self._restrict(stmt, t.marking_id, principal)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
             return [self._stored_conjunction(r) for r in conn.execute(stmt)]
 
-    def get_conjunction(self, conjunction_id: int) -> StoredConjunction | None:
-        """One stored conjunction by id (any data mode), or ``None``."""
+    def get_conjunction(self, conjunction_id: int, *, principal: Principal | None = None,
+                        data_modes: tuple[str, ...] | None = None) -> StoredConjunction | None:
+        """One stored conjunction by id (in ``data_modes``; ``None``: any), or ``None``
+        (also when ``principal`` may not see it)."""
         t = s.conjunctions.c
         cols = [c for c in s.conjunctions.c if c.name != "cdm_kvn"]
+        stmt = select(*cols, t.cdm_kvn.is_not(None).label("has_cdm")).where(t.id == conjunction_id)
+        if data_modes is not None:
+            stmt = stmt.where(t.data_mode.in_(data_modes))
         with self.engine.connect() as conn:
-            r = conn.execute(select(*cols, t.cdm_kvn.is_not(None).label("has_cdm"))
-                             .where(t.id == conjunction_id)).first()
+            r = conn.execute(self._restrict(stmt, t.marking_id, principal)).first()
         return None if r is None else self._stored_conjunction(r)
 
-    def conjunction_cdm(self, conjunction_id: int) -> str | None:
-        """The KVN text of the CDM a conjunction was ingested from (``None`` for SDA's own)."""
+    def conjunction_cdm(self, conjunction_id: int, *, principal: Principal | None = None) -> str | None:
+        """The KVN text of the CDM a conjunction was ingested from (``None`` for SDA's own,
+        and when ``principal`` may not see the conjunction)."""
         t = s.conjunctions.c
         with self.engine.connect() as conn:
-            return conn.execute(select(t.cdm_kvn).where(t.id == conjunction_id)).scalar()
+            return conn.execute(self._restrict(select(t.cdm_kvn).where(t.id == conjunction_id), t.marking_id,
+                                               principal)).scalar()
 
     def screening_runs(self) -> list[dict]:
         """Every screening run, newest first (``primaries`` as a list or ``None``)."""
@@ -800,17 +1016,44 @@ class Store:
             row["primaries"] = None if row["primaries"] is None else json.loads(row["primaries"])
         return rows
 
-    def alerts(self, owner: str | None = None, since_us: int | None = None) -> list[Alert]:
-        """Stored alerts (of one owner, created at or after ``since_us``), newest first."""
+    def alerts(self, owner: str | None = None, since_us: int | None = None, *, principal: Principal | None = None,
+               data_modes: tuple[str, ...] | None = None) -> list[Alert]:
+        """Stored alerts (of one owner, created at or after ``since_us``, in ``data_modes``;
+        ``None``: every mode) that ``principal`` may see, newest first."""
         al = s.alerts
-        stmt = select(al).order_by(al.c.created_at_us.desc(), al.c.id.desc())
+        stmt = self._restrict(select(al), al.c.marking_id, principal)
+        stmt = stmt.order_by(al.c.created_at_us.desc(), al.c.id.desc())
+        if data_modes is not None:
+            stmt = stmt.where(al.c.data_mode.in_(data_modes))
         if owner is not None:
             stmt = stmt.where(al.c.owner == owner)
         if since_us is not None:
             stmt = stmt.where(al.c.created_at_us >= since_us)
         with self.engine.connect() as conn:
-            return [Alert(r.conjunction_id, r.norad_id, r.owner, tuple(json.loads(r.thresholds_met)), r.level,
-                          r.created_at_us, r.message, r.marking, r.data_mode, r.id) for r in conn.execute(stmt)]
+            return [self._alert(r) for r in conn.execute(stmt)]
+
+    def alerts_after(self, after_id: int, *, principal: Principal | None = None,
+                     data_modes: tuple[str, ...] | None = None, limit: int = 1000) -> list[Alert]:
+        """At most ``limit`` stored alerts with an id above ``after_id`` (in ``data_modes``;
+        ``None``: every mode) that ``principal`` may see, by id: what a live stream has not
+        sent yet. Reads only the new rows (by primary key), filtered in SQL."""
+        al = s.alerts
+        stmt = select(al).where(al.c.id > after_id)
+        if data_modes is not None:
+            stmt = stmt.where(al.c.data_mode.in_(data_modes))
+        stmt = self._restrict(stmt, al.c.marking_id, principal).order_by(al.c.id).limit(limit)
+        with self.engine.connect() as conn:
+            return [self._alert(r) for r in conn.execute(stmt)]
+
+    def last_alert_id(self) -> int:
+        """The highest alert id stored (0 if there is none): where a new live stream starts."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(s.alerts.c.id), 0))).scalar_one()
+
+    @staticmethod
+    def _alert(r) -> Alert:
+        return Alert(r.conjunction_id, r.norad_id, r.owner, tuple(json.loads(r.thresholds_met)), r.level,
+                     r.created_at_us, r.message, r.marking, r.data_mode, r.id)
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every catalog table (for consistency checks and status)."""
@@ -824,17 +1067,22 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(b).order_by(b.c.id.desc()))]
 
-    def summary(self, data_modes: tuple[str, ...] = ("REAL",), n_families: int = 10) -> CatalogSummary:
-        """Objects by type and regime, epoch range and the largest debris families of a view."""
-        e, L, o = s.element_sets.c, s.latest_element_sets.c, s.objects.c
+    def summary(self, data_modes: tuple[str, ...] = ("REAL",), n_families: int = 10, *,
+                principal: Principal | None = None) -> CatalogSummary:
+        """Objects by type and regime, epoch range and the largest debris families of a view
+        (of what ``principal`` may see)."""
+        e, o = s.element_sets.c, s.objects.c
+        latest = _latest_relation(_restricted(principal))
+        L = latest.c
         base = (select(o.object_type, e.regime, e.epoch_us, o.intl_designator, o.name)
-                .select_from(s.latest_element_sets.join(s.element_sets, e.id == L.element_set_id)
+                .select_from(latest.join(s.element_sets, e.id == L.element_set_id)
                              .join(s.objects, o.norad_id == L.norad_id))
-                .where(L.data_mode.in_(data_modes)))
+                .where(L.data_mode.in_(_VIEW_MODES)))
         with self.engine.connect() as conn:
-            rows = conn.execute(base).all()
-            n_sets = conn.execute(select(func.count()).select_from(s.element_sets)
-                                  .where(e.data_mode.in_(data_modes))).scalar_one()
+            rows = conn.execute(base, _view_params(data_modes, principal)).all()
+            n_sets = conn.execute(self._restrict(select(func.count()).select_from(s.element_sets)
+                                                 .where(e.data_mode.in_(data_modes)), e.marking_id, principal)
+                                  ).scalar_one()
         by_type = Counter(r.object_type or "UNKNOWN" for r in rows)
         by_regime = Counter(r.regime for r in rows)
         epochs = [r.epoch_us for r in rows]
@@ -856,3 +1104,251 @@ class Store:
             by_type_regime=dict(Counter((r.object_type or "UNKNOWN", r.regime) for r in rows)), epoch_min_us=min(epochs) if epochs else None,
             epoch_max_us=max(epochs) if epochs else None, debris_families=families,
         )
+
+    # ---- releasability ----------------------------------------------------------------
+    def marking_id(self, marking: str, data_mode: str) -> tuple[int, str]:
+        """``(id, canonical JSON)`` of a marking (JSON text) for records of ``data_mode``,
+        entered in the ``markings`` table with its audience on first use.
+
+        A marking that names no mode takes ``data_mode``; an invalid one, or one whose
+        mode differs from ``data_mode``, is a :class:`StoreError`.
+        """
+        key = (marking, data_mode)
+        if key in self._marking_ids:
+            return self._marking_ids[key]
+        try:
+            m = Marking.of_record(marking, data_mode)
+        except ValueError as exc:
+            raise StoreError(f"invalid marking {marking!r}: {exc}") from None
+        canonical = m.to_json()
+        mk, mp = s.markings, s.marking_partners
+        with self.engine.begin() as conn:
+            audience = m.audience
+            new_id = conn.execute(self._insert(mk).values(
+                marking=canonical, owner=m.owner, mode=m.mode, audience_all=audience is None,
+            ).on_conflict_do_nothing(index_elements=["marking"]).returning(mk.c.id)).scalar()
+            if new_id is not None and audience:
+                conn.execute(mp.insert(), [{"marking_id": new_id, "partner": p} for p in sorted(audience)])
+            mid = new_id if new_id is not None else conn.execute(
+                select(mk.c.id).where(mk.c.marking == canonical)).scalar_one()
+        self._marking_ids[key] = (mid, canonical)
+        return mid, canonical
+
+    @staticmethod
+    def visible(marking_id_column, principal: Principal):
+        """SQL condition: records whose ``marking_id_column`` ``principal``'s partner may see
+        (the rule of :func:`sda.policy.decide.decide`, data modes apart)."""
+        if principal.is_local:
+            return true()
+        return _visible_sql(marking_id_column, principal.partner)
+
+    def _restrict(self, stmt, marking_id_column, principal: Principal | None):
+        """``stmt`` limited to what ``principal`` may see (unchanged for ``None`` or the local operator)."""
+        if principal is None or principal.is_local:
+            return stmt
+        return stmt.where(self.visible(marking_id_column, principal))
+
+    # ---- partners, principals, API keys ---------------------------------------------
+    def create_partner(self, name: str, description: str | None = None) -> str:
+        """Register a partner (see :func:`sda.policy.markings.check_partner_name`); return its name.
+
+        ``StoreError`` if the name is invalid or already taken.
+        """
+        try:
+            check_partner_name(name)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(s.partners.insert().values(name=name, description=description, created_at_us=now_us()))
+        except IntegrityError:
+            raise StoreError(f"partner {name} already exists") from None
+        self.audit_append(None, "admin", f"partner {name} created")
+        return name
+
+    def partners(self) -> list[dict]:
+        """Every partner, by name: ``name``, ``description``, ``created_at`` and its number of principals."""
+        p, pr = s.partners, s.principals
+        n = select(func.count()).where(pr.c.partner == p.c.name).scalar_subquery()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(p, n.label("n_principals")).order_by(p.c.name)).all()
+        return [{"name": r.name, "description": r.description, "created_at": format_utc(r.created_at_us),
+                 "n_principals": r.n_principals} for r in rows]
+
+    def create_api_key(self, partner: str, role: str = "viewer", name: str | None = None, *,
+                       kind: str = "service") -> tuple[Principal, str]:
+        """A new API key for the principal ``name`` of ``partner`` (created with ``role`` and
+        ``kind`` if it does not exist); returns the principal and the key, which is not stored
+        and cannot be shown again. ``StoreError`` for an unknown partner, or an existing
+        principal of another role.
+        """
+        key = new_api_key()
+        pr = s.principals
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(s.partners.c.name).where(s.partners.c.name == partner)).scalar() is None:
+                    raise StoreError(f"unknown partner {partner!r}: add it first with `sda admin partner add`")
+                if name is None:
+                    n = conn.execute(select(func.count()).where(pr.c.partner == partner)).scalar_one()
+                    name = f"{partner.lower()}-{kind}-{n + 1}"
+                row = conn.execute(select(pr).where(pr.c.partner == partner, pr.c.name == name)).first()
+                if row is None:
+                    principal = Principal(None, name, partner, role, kind)
+                    pid = conn.execute(pr.insert().values(name=name, partner=partner, role=role, kind=kind,
+                                                          created_at_us=now_us())).inserted_primary_key[0]
+                    principal = replace(principal, id=pid)
+                else:
+                    principal = Principal(row.id, row.name, row.partner, row.role, row.kind)
+                    if principal.role != role:
+                        raise StoreError(f"principal {name} of {partner} is a {principal.role}, not a {role}")
+                conn.execute(s.api_keys.insert().values(principal_id=principal.id, prefix=key_prefix(key),
+                                                        key_sha256=key_hash(key), created_at_us=now_us()))
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        self.audit_append(None, "admin", f"API key {key_prefix(key)}... created for {name} ({partner}, {role})")
+        return principal, key
+
+    def principal_for_key(self, key: str) -> Principal | None:
+        """The principal an API key belongs to, or ``None`` for an unknown or revoked key."""
+        k, pr = s.api_keys.c, s.principals.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(pr.id, pr.name, pr.partner, pr.role, pr.kind)
+                               .select_from(s.api_keys.join(s.principals, pr.id == k.principal_id))
+                               .where(k.key_sha256 == key_hash(key), k.revoked_at_us.is_(None))).first()
+        return None if row is None else Principal(row.id, row.name, row.partner, row.role, row.kind)
+
+    def api_keys(self, partner: str | None = None) -> list[ApiKeyInfo]:
+        """Every API key (of one partner), oldest first, without the keys themselves."""
+        k, pr = s.api_keys.c, s.principals.c
+        stmt = (select(k.id, k.prefix, k.created_at_us, k.revoked_at_us, pr.id.label("pid"), pr.name, pr.partner,
+                       pr.role, pr.kind)
+                .select_from(s.api_keys.join(s.principals, pr.id == k.principal_id)).order_by(k.id))
+        if partner is not None:
+            stmt = stmt.where(pr.partner == partner)
+        with self.engine.connect() as conn:
+            return [ApiKeyInfo(r.id, r.prefix, Principal(r.pid, r.name, r.partner, r.role, r.kind), r.created_at_us,
+                               r.revoked_at_us) for r in conn.execute(stmt)]
+
+    def revoke_api_key(self, key_id: int) -> bool:
+        """Revoke an API key by id; False if there is no such key or it was already revoked."""
+        k = s.api_keys
+        with self.engine.begin() as conn:
+            done = conn.execute(k.update().where(k.c.id == key_id, k.c.revoked_at_us.is_(None))
+                                .values(revoked_at_us=now_us()).returning(k.c.id)).scalar() is not None
+        if done:
+            self.audit_append(None, "admin", f"API key {key_id} revoked")
+        return done
+
+    # ---- audit log ------------------------------------------------------------------------
+    @property
+    def audit_key_path(self) -> Path:
+        """Where this store's audit secret is kept (outside the database): ``$SDA_AUDIT_KEY_FILE``,
+        else beside an SQLite file (``catalog.db.audit-key``), else in the user's configuration
+        folder under a name derived from the database URL."""
+        env = os.environ.get("SDA_AUDIT_KEY_FILE")
+        if env:
+            return Path(env)
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            db = Path(url.database)
+            return db.with_name(db.name + ".audit-key")
+        from platformdirs import user_config_dir
+
+        ident = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+        return Path(user_config_dir("sda", appauthor=False)) / "audit-keys" / f"{ident}.key"
+
+    def _secret(self) -> bytes:
+        if self._audit_secret is None:
+            self._audit_secret = load_secret(self.audit_key_path)
+        return self._audit_secret
+
+    def audit_append(self, principal: Principal | None, action: str, target: str,
+                     origin: str | None = None) -> AuditEntry:
+        """Append one entry to the audit log: ``principal`` (the local operator if ``None``)
+        did ``action`` (``read``, ``write``, ``admin``, ...) on ``target`` from ``origin``
+        (this host's user if ``None``). Entries are chained and signed (see
+        :mod:`sda.policy.audit`); concurrent appends are serialised on the head record."""
+        p = principal or Principal.local()
+        origin = origin or local_origin()
+        secret = self._secret()
+        attempts = 0
+        # One appender per process at a time; on SQLite it polls for the write lock every
+        # fraction of a millisecond instead of sleeping in the busy handler's growing steps (up
+        # to 100 ms), which let another server process take the lock again and again meanwhile.
+        with self._audit_lock, self.engine.connect() as conn, self._polling_for_write_lock(conn) as waited:
+            while True:
+                try:
+                    with conn.begin():
+                        row = conn.execute(_AUDIT_TAKE_SEQ).first()
+                        if row is None:
+                            conn.execute(s.audit_head.insert(), {"id": 1, "seq": 1, "hash": GENESIS_HASH, "mac": ""})
+                            seq, prev = 1, GENESIS_HASH
+                        else:
+                            seq, prev = row
+                        at = now_us()
+                        digest = entry_hash(prev, seq, at, p.id, p.name, p.partner, action, target, origin)
+                        entry = AuditEntry(seq, at, p.id, p.name, p.partner, action, target, origin, prev, digest,
+                                           sign(secret, digest))
+                        conn.execute(s.audit_log.insert(), [asdict(entry)])
+                        conn.execute(_AUDIT_SET_HEAD,
+                                     {"new_hash": digest, "new_mac": head_signature(secret, seq, digest)})
+                    return entry
+                except IntegrityError:  # two first entries at once: the other one won, take the next number
+                    attempts += 1
+                    if attempts == 5:
+                        raise StoreError("audit log: the head record is contended, nothing was appended") from None
+                except OperationalError as exc:
+                    if not waited(exc):
+                        raise StoreError(f"audit log: cannot append: {exc}") from None
+                except SQLAlchemyError as exc:
+                    raise StoreError(f"audit log: cannot append: {exc}") from None
+
+    @contextmanager
+    def _polling_for_write_lock(self, conn: Connection):
+        """Within: SQLite's busy handler is off on ``conn`` and the yielded ``waited(exc)`` sleeps a
+        fraction of a millisecond and returns True if ``exc`` is SQLite's "database is locked" and
+        the usual busy timeout has not passed (else False: give up). Other databases wait in
+        their own lock queues, so ``waited`` is always False there."""
+        if self.dialect != "sqlite":
+            yield lambda exc: False
+            return
+        driver = conn.connection.driver_connection
+        deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_MS / 1000
+
+        def waited(exc: OperationalError) -> bool:
+            if "database is locked" not in str(exc.orig) or time.monotonic() > deadline:
+                return False
+            time.sleep(random.uniform(0.0001, 0.0005))
+            return True
+
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            yield waited
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+
+    def audit_entries(self, *, since_seq: int | None = None, limit: int | None = None,
+                      newest_first: bool = False) -> list[AuditEntry]:
+        """Audit entries (with sequence number at least ``since_seq``), by sequence number."""
+        log = s.audit_log
+        stmt = select(log).order_by(log.c.seq.desc() if newest_first else log.c.seq)
+        if since_seq is not None:
+            stmt = stmt.where(log.c.seq >= since_seq)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return [AuditEntry(**r._mapping) for r in conn.execute(stmt)]
+
+    def audit_head(self) -> AuditHead | None:
+        """The audit log's signed head record, if any."""
+        h = s.audit_head
+        with self.engine.connect() as conn:
+            r = conn.execute(select(h.c.seq, h.c.hash, h.c.mac).where(h.c.id == 1)).first()
+        return None if r is None else AuditHead(r.seq, r.hash, r.mac)
+
+    def audit_verify(self) -> AuditReport:
+        """Verify the whole audit log against its head and this server's audit secret."""
+        started = self.audit_key_path.exists()
+        return verify(self.audit_entries(), self.audit_head(), self._secret() if started else None, started=started)

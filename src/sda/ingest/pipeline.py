@@ -25,6 +25,9 @@ from sda.catalog.store import BatchInfo, CdmConjunction, Store
 from sda.errors import IngestError, ParseError
 from sda.ingest.cdm import Cdm, write_cdm_kvn
 from sda.ingest.formats import decode, detect_format, iter_records
+from sda.policy.decide import may_write
+from sda.policy.markings import Marking
+from sda.policy.principals import Principal
 
 __all__ = ["IngestReport", "parse_bytes", "ingest_bytes", "ingest_file", "write_rejects"]
 
@@ -79,6 +82,19 @@ def _check_mode(mode: str) -> str:
         raise IngestError(f"unknown data mode {mode!r}; expected one of {', '.join(m.value for m in DataMode)}") from None
 
 
+def _check_marking(marking: str, mode: str, principal: Principal | None) -> str:
+    """Canonical JSON of the marking records of ``mode`` get; ``IngestError`` if it is
+    invalid, names another mode, or is not one ``principal`` may store."""
+    try:
+        m = Marking.of_record(marking, mode)
+    except ValueError as exc:
+        raise IngestError(f"invalid marking {marking!r}: {exc}") from None
+    if principal is not None and not may_write(principal, m):
+        raise IngestError(f"{principal.name} ({principal.partner}, {principal.role}) may not store records owned "
+                          f"by {m.owner or 'no partner'}")
+    return m.to_json()
+
+
 def parse_bytes(data: bytes, *, name: str) -> tuple[str, list[Record | Cdm], list[ParseError]]:
     """``(format, records, errors)`` of raw (possibly gzipped) content named ``name``."""
     raw = decode(data)
@@ -103,14 +119,20 @@ def ingest_bytes(
     mode: str = "REAL",
     skip_invalid: bool = False,
     marking: str = DEFAULT_MARKING,
+    principal: Principal | None = None,
+    client: str | None = None,
 ) -> IngestReport:
-    """Validate and store the records of ``data`` as one batch.
+    """Validate and store the records of ``data`` as one batch, marked ``marking`` (JSON
+    text of a :class:`~sda.policy.markings.Marking`; its mode is ``mode`` when it names none).
 
     Raises :class:`IngestError` (with ``.errors`` and ``.report``) when a record is bad
-    and ``skip_invalid`` is false; then nothing is written.
+    and ``skip_invalid`` is false; then nothing is written. The write is audited as
+    ``principal``'s (the local operator if ``None``) from ``client`` (this host's user if
+    ``None``); a principal may store only its own partner's records with a role that allows it.
     """
     started = time.perf_counter()
     mode = _check_mode(mode)
+    marking = _check_marking(marking, mode, principal)
     report = IngestReport(file=name, origin=origin or name, source=source, data_mode=mode)
     sha = hashlib.sha256(data).hexdigest()
     earlier = store.find_batch(sha, source, mode)
@@ -141,6 +163,8 @@ def ingest_bytes(
                   marking=marking),
         records,
         n_rejected=len(errors),
+        principal=principal,
+        origin=client,
     )
     report.batch_id, report.n_new, report.already_ingested = result.batch_id, result.n_new, result.already_ingested
     if result.n_new and any(isinstance(r, CdmConjunction) for r in records):
@@ -222,6 +246,7 @@ def ingest_file(
     skip_invalid: bool = False,
     marking: str = DEFAULT_MARKING,
     rejects_dir: str | Path | None = None,
+    principal: Principal | None = None,
 ) -> IngestReport:
     """Ingest one file (see :func:`ingest_bytes`); with ``skip_invalid`` and rejects, a
     report ``<name>.rejects.txt`` is written to ``rejects_dir`` (default: the current folder)."""
@@ -231,7 +256,7 @@ def ingest_file(
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from None
     report = ingest_bytes(store, data, name=str(path), origin=str(path.resolve()), source=source, mode=mode,
-                          skip_invalid=skip_invalid, marking=marking)
+                          skip_invalid=skip_invalid, marking=marking, principal=principal)
     if report.rejects:
         report.rejects_report = str(write_rejects(report, Path(rejects_dir or ".")))
     return report

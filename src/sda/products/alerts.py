@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sda.catalog.records import DEFAULT_MARKING, Conjunction
 from sda.core.times import format_utc, now_us as _now_us
+from sda.policy.markings import Marking
 
 if TYPE_CHECKING:
     from sda.catalog.store import Store, StoredConjunction
@@ -123,22 +124,14 @@ def alert_level(pc: float | None, miss_threshold_met: bool) -> str:
 
 
 def derive_marking(*markings: str) -> str:
-    """The strictest of several releasability markings (JSON text): the intersection of
-    their ``releasable_to`` sets, where ``"ALL"`` stands for every partner.
+    """The strictest of several releasability markings (JSON text), as JSON text:
+    :meth:`sda.policy.markings.Marking.strictest` (the intersection of their audiences).
 
     ``derive_marking('{"releasable_to":["ALL"]}', '{"releasable_to":["A","B"]}')`` is
     ``'{"releasable_to":["A","B"]}'``; disjoint sets give ``[]`` (releasable to no one).
-    Only ``releasable_to`` is combined for now. Raises ``ValueError`` without markings.
+    Raises ``ValueError`` without markings or with an invalid one.
     """
-    if not markings:
-        raise ValueError("derive_marking needs at least one marking")
-    allowed: set[str] | None = None  # None: every partner
-    for text in markings:
-        parties = set(json.loads(text).get("releasable_to", []))
-        if "ALL" in parties:
-            continue
-        allowed = parties if allowed is None else allowed & parties
-    return json.dumps({"releasable_to": ["ALL"] if allowed is None else sorted(allowed)}, separators=(",", ":"))
+    return Marking.strictest(*markings).to_json()
 
 
 def evaluate(

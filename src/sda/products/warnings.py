@@ -21,7 +21,7 @@ from typing import Sequence
 
 from sda.catalog.records import DEFAULT_MARKING
 from sda.core.times import format_utc
-from sda.products.alerts import derive_marking
+from sda.policy.markings import Marking
 
 __all__ = ["WARNING_KINDS", "Warning", "warning_marking"]
 
@@ -89,5 +89,5 @@ class Warning:  # noqa: A001 - the domain's own word; never imported with ``*``
 
 def warning_marking(input_markings: Sequence[str]) -> str:
     """The marking of a warning derived from records with ``input_markings`` (JSON texts):
-    the strictest combination; the default marking when there are no inputs."""
-    return derive_marking(*input_markings) if input_markings else DEFAULT_MARKING
+    the strictest combination (:meth:`Marking.strictest`); the default marking when there are no inputs."""
+    return Marking.strictest(*input_markings).to_json() if input_markings else DEFAULT_MARKING

@@ -3,7 +3,9 @@
 :func:`overflight_job` takes the newest element set of each chosen object from the
 store, finds every pass (:func:`.passes.find_passes`) and turns each into a
 :class:`sda.products.warnings.Warning` of kind ``OVERFLIGHT`` whose marking is that of
-the element set it was predicted from. Its confidence falls with the element set's age
+the element set it was predicted from; its evidence names the area and carries its outline
+(``area_rings_lon_lat_deg``: each ring a list of ``[lon, lat]`` degrees, as
+:attr:`.AreaOfInterest.rings`) for maps. Its confidence falls with the element set's age
 at the pass: 1 for an element set of the pass's day, ``1 − age/30 d`` after that, at
 least 0.1 — SGP4 along-track errors grow by kilometres a day, so a week-old prediction
 of entry and exit is good to tens of seconds only.
@@ -52,6 +54,7 @@ def pass_warning(p: Pass, obj: CatalogObject, area: AreaOfInterest) -> Warning:
                f"{format_utc(p.exit_us, digits=0)}, min off-nadir {p.min_off_nadir_deg:.1f}°, ground {light}")
     evidence = {
         "area": area.name,
+        "area_rings_lon_lat_deg": [ring.astype(float).tolist() for ring in area.rings],
         "entry": format_utc(p.entry_us, digits=3),
         "exit": format_utc(p.exit_us, digits=3),
         "closest": format_utc(p.closest_us, digits=3),

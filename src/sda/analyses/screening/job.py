@@ -21,6 +21,7 @@ from sda.catalog.queries import CatalogQuery
 from sda.catalog.records import Conjunction, StoredElementSet
 from sda.catalog.store import ScreeningRunInfo, Store
 from sda.core.times import US_PER_DAY
+from sda.policy.markings import Marking
 from sda.propagation.sgp4 import SGP4_THEORIES
 
 __all__ = ["ScreeningResult", "screen_catalog"]
@@ -68,6 +69,7 @@ def screen_catalog(
     rows, skipped = _screenable(store.latest(CatalogQuery(data_modes=data_modes)))
     sets = [r.element_set for r in rows]
     ids = {r.element_set.norad_id: r.id for r in rows}
+    markings = {r.element_set.norad_id: r.provenance.marking for r in rows}
     by_id = {s.norad_id: s for s in sets}
     ages = (start_us - np.array([s.epoch_us for s in sets])) / US_PER_DAY if sets else np.array([0.0])
     t = time.perf_counter()
@@ -83,6 +85,8 @@ def screen_catalog(
     out.sort(key=lambda c: (-(c.pc or 0.0), c.miss_distance_km))
     run_id = None
     if save:
+        # a conjunction between a partner-only object and a shared one is as restricted as the former
+        conj_markings = [Marking.strictest(markings[c.norad_id_1], markings[c.norad_id_2]).to_json() for c in out]
         run_id = store.write_screening_run(
             ScreeningRunInfo(start_us=start_us, window_s=window_s,
                              threshold_km=(volume.bounding_radius_km if volume else threshold_km),
@@ -90,5 +94,6 @@ def screen_catalog(
                              primaries=tuple(primaries) if primaries else None,
                              data_mode=data_modes[0] if len(data_modes) == 1 else "REAL"),
             out,
+            conj_markings,
         )
     return ScreeningResult(run_id, out, len(sets), skipped, float(np.median(ages)), screen_s, pc_s)

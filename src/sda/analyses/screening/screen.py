@@ -31,13 +31,14 @@ from __future__ import annotations
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
 from sda.analyses.screening.chunks import Chunk, plan_chunks
+from sda.analyses.screening.pathfilter import screen_on_paths
 from sda.analyses.screening.refine import refine_run
 from sda.analyses.screening.sampling import (inconsistent, interpolation_error_km,
                                             orbit_bounds, propagate_grid, radius_ranges, repair_derivatives,
@@ -68,13 +69,16 @@ FINE_STEP_S = 24.0
 
 @dataclass(frozen=True)
 class ScreeningParams:
-    """What to look for: the volume, the window and the sampling (see :func:`choose_coarse_step`)."""
+    """What to look for: the volume, the window and the sampling (see :func:`choose_coarse_step`);
+    ``path_filter``: screen primaries against the secondaries it covers with
+    :mod:`~sda.analyses.screening.pathfilter` instead of the grid."""
 
     volume: ScreeningVolume
     window_start_us: int
     window_stop_us: int
     coarse_step_s: float
     fine_steps: int
+    path_filter: bool = True
 
 
 def choose_coarse_step(perigee_radius_km: np.ndarray, apogee_radius_km: np.ndarray) -> float:
@@ -110,6 +114,24 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
 
     Pure: the same inputs give the same result in any process.
     """
+    if not params.path_filter or np.array_equal(chunk.group_a, chunk.group_b):
+        return _screen_grid(sets, chunk, params, satrecs)
+    # Primaries: the orbit-path and time filter takes the secondaries it covers; the
+    # grid takes the rest (and pairs of primaries).
+    if satrecs is None:
+        satrecs = [None] * len(sets)
+        for r in np.union1d(chunk.group_a, chunk.group_b):
+            satrecs[r] = satrec_of(sets[r])
+    window = (params.window_start_us, params.window_stop_us)
+    found, rest = screen_on_paths(satrecs, chunk.group_a, chunk.group_b, chunk.start_us, chunk.stop_us,
+                                  params.volume.bounding_radius_km, window, params.coarse_step_s)
+    rest = np.union1d(np.intersect1d(chunk.group_b, chunk.group_a), rest)
+    return found + _screen_grid(sets, replace(chunk, group_b=rest), params, satrecs)
+
+
+def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams,
+                 satrecs: Sequence[Satrec] | None) -> list[tuple[int, int, object]]:
+    """:func:`screen_chunk` on the coarse SGP4 grid, the sieve and the refinement."""
     rows = np.union1d(chunk.group_a, chunk.group_b)
     if rows.size < 2:
         return []
@@ -185,8 +207,9 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
     return events
 
 
-#: ``(sets, satrecs)`` of the screening under way, inherited by forked worker processes.
-_INHERITED: tuple[list[ElementSet], list[Satrec]] | None = None
+#: ``(sets, satrecs)`` of the screening under way, inherited by forked worker processes
+#: (``None`` for objects no chunk screens).
+_INHERITED: tuple[list[ElementSet], list[Satrec | None]] | None = None
 
 
 def _screen_inherited_chunk(chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
@@ -244,13 +267,15 @@ def screen(
     primaries: Sequence[int] | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    path_filter: bool = True,
 ) -> list[Conjunction]:
     """Every close approach among ``sets`` with TCA in ``[start_us, start_us + window_s)``.
 
     ``threshold_km`` gives a spherical volume unless ``volume`` is given. With
     ``primaries`` (catalog numbers) only pairs involving a primary are screened and
     each conjunction lists the primary first. ``workers`` processes share the time
-    slabs; ``progress(done, total)`` is called as chunks finish. Conjunctions are
+    slabs; ``progress(done, total)`` is called as chunks finish; ``path_filter=False``
+    screens primaries on the grid alone (the reference for the filter). Conjunctions are
     sorted by TCA; TEME states at TCA, RTN miss components of object 2 in object 1's
     frame, and both element-set epochs are filled in.
     """
@@ -260,7 +285,7 @@ def screen(
     rp, ra = orbit_bounds(np.array([s.mean_motion_rev_day for s in sets]), np.array([s.eccentricity for s in sets]))
     coarse = choose_coarse_step(rp, ra)
     fine = max(1, math.ceil(coarse / FINE_STEP_S))
-    params = ScreeningParams(volume, start_us, stop_us, coarse, fine)
+    params = ScreeningParams(volume, start_us, stop_us, coarse, fine, path_filter)
     primary_flags = None
     prim_idx = cand_idx = None
     if primaries is not None:
@@ -280,10 +305,12 @@ def screen(
                          primaries=prim_idx, candidates=cand_idx)
     raw: list[tuple[int, int, object]] = []
     if workers > 1 and len(chunks) > 1:
-        # Forked workers inherit the element sets and their SGP4 records instead of
-        # receiving a pickled copy with every chunk.
+        # Forked workers inherit the element sets and their SGP4 records (of the objects
+        # the chunks screen) instead of receiving a pickled copy with every chunk.
         global _INHERITED
-        _INHERITED = (sets, [satrec_of(s) for s in sets])
+        screened = np.zeros(len(sets), dtype=bool)
+        screened[np.union1d(chunks[0].group_a, chunks[0].group_b)] = True
+        _INHERITED = (sets, [satrec_of(s) if screened[k] else None for k, s in enumerate(sets)])
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_screen_inherited_chunk, c, params) for c in chunks]

@@ -10,6 +10,7 @@ from rich.table import Table
 from sda.catalog.queries import CatalogQuery
 from sda.catalog.store import CatalogSummary
 from sda.core.times import format_utc, now_us, US_PER_DAY
+from sda.interfaces.cli.access import AsPartnerOption, principal_from, release
 from sda.interfaces.cli.common import DbOption, JsonOption, console, fail, modes, print_json, store_from
 
 app = typer.Typer(help="Query the shared catalog.", no_args_is_help=True)
@@ -27,6 +28,7 @@ def list_objects(
     min_age_days: Annotated[float | None, typer.Option(help="Newest element set at least this many days old.")] = None,
     mode: ModesOption = "REAL",
     limit: Annotated[int | None, typer.Option(help="Show at most this many rows (the table shows 50 by default).")] = None,
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -38,11 +40,12 @@ def list_objects(
         data_modes=modes(mode), limit=limit if (limit is not None or json_out) else 50,
     )
     store = store_from(db)
-    objs = store.objects(q)
+    principal = principal_from(store, as_partner)
+    objs = release(store, principal, store.objects(q, principal=principal), q.data_modes, "catalog list")
     if json_out:
         print_json([o.as_dict() for o in objs])
         return
-    total = store.count(q)
+    total = store.count(q, principal=principal)
     table = Table(title=f"{total} object(s)" + (f", first {len(objs)} shown" if len(objs) < total else ""))
     for col, just in (("NORAD", "right"), ("Name", "left"), ("Intl des.", "left"), ("Type", "left"),
                       ("Regime", "left"), ("Epoch (UTC)", "left"), ("Age d", "right"), ("Perigee km", "right"),
@@ -62,11 +65,15 @@ def list_objects(
 def show(
     norad_id: Annotated[int, typer.Argument(help="Catalog number.")],
     mode: ModesOption = "REAL",
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """One object: metadata, newest elements and their provenance."""
-    obj = store_from(db).get_object(norad_id, modes(mode))
+    store = store_from(db)
+    principal = principal_from(store, as_partner)
+    found = store.get_object(norad_id, modes(mode), principal=principal)
+    (obj,) = release(store, principal, [found] if found else [], modes(mode), f"catalog show {norad_id}") or (None,)
     if obj is None:
         fail(f"object {norad_id} is not in the catalog")
     if json_out:
@@ -94,11 +101,15 @@ def show(
 def history(
     norad_id: Annotated[int, typer.Argument(help="Catalog number.")],
     mode: ModesOption = "REAL",
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Every element set of one object, oldest first, with where each came from."""
-    rows = store_from(db).history(norad_id, modes(mode))
+    store = store_from(db)
+    principal = principal_from(store, as_partner)
+    rows = release(store, principal, store.history(norad_id, modes(mode), principal=principal), modes(mode),
+                   f"catalog history {norad_id}")
     if not rows:
         fail(f"object {norad_id} has no element sets in the catalog")
     if json_out:
@@ -116,9 +127,11 @@ def history(
 
 
 @app.command()
-def summary(mode: ModesOption = "REAL", db: DbOption = None, json_out: JsonOption = False) -> None:
+def summary(mode: ModesOption = "REAL", as_partner: AsPartnerOption = None, db: DbOption = None,
+            json_out: JsonOption = False) -> None:
     """Objects by type and orbit regime, epoch range, and the largest debris families."""
-    s = store_from(db).summary(modes(mode))
+    store = store_from(db)
+    s = store.summary(modes(mode), principal=principal_from(store, as_partner))
     if json_out:
         print_json(summary_dict(s))
         return

@@ -13,7 +13,8 @@ from sda.catalog.records import DataMode
 from sda.catalog.store import Store, open_store
 from sda.errors import SDAError
 
-__all__ = ["DbOption", "JsonOption", "ModeOption", "console", "err_console", "print_json", "store_from", "fail"]
+__all__ = ["DbOption", "JsonOption", "ModeOption", "console", "err_console", "print_json", "store_from", "fail",
+           "window_from"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,3 +58,19 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error to standard error and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def window_from(start: str | None, window: str, max_days: float = 30.0) -> tuple[int, float]:
+    """Window start (UTC µs; now without ``--start``) and length (s) of the ``--start`` and
+    ``--window`` options, failing with a clear message when either is invalid or the window is
+    not within ``(0, max_days]``."""
+    from sda.core.times import now_us, parse_duration_s, parse_utc_us
+
+    try:
+        start_us = parse_utc_us(start, require_zone=True) if start else now_us()
+        window_s = parse_duration_s(window)
+    except ValueError as exc:
+        fail(str(exc))
+    if not 0 < window_s <= max_days * 86400:
+        fail(f"window must be between 0 and {max_days:g} days, found {window}")
+    return start_us, window_s

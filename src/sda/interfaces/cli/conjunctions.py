@@ -17,7 +17,9 @@ from sda.core.times import format_utc, now_us
 from sda.errors import ParseError
 from sda.ingest.cdm import Cdm, iter_cdm_kvn, iter_cdm_xml, write_cdm_kvn, write_cdm_xml
 from sda.ingest.formats import decode, detect_format
+from sda.interfaces.cli.access import AsPartnerOption, principal_from, release
 from sda.interfaces.cli.common import DbOption, JsonOption, console, err_console, fail, modes, print_json, store_from
+from sda.policy.markings import MODES
 from sda.products.alerts import raise_alerts
 from sda.products.cdm import cdm_of_stored
 
@@ -123,12 +125,16 @@ def list_conjunctions(
     mode: ModesOption = "REAL",
     limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Stored conjunctions by TCA."""
-    found = store_from(db).conjunctions(norad_id=norad_id, min_pc=min_pc, max_miss_km=max_miss_km, limit=limit,
-                                        data_modes=modes(mode))
+    store = store_from(db)
+    principal = principal_from(store, as_partner)
+    found = release(store, principal, store.conjunctions(norad_id=norad_id, min_pc=min_pc, max_miss_km=max_miss_km,
+                                                         limit=limit, data_modes=modes(mode), principal=principal),
+                    modes(mode), "conjunctions list")
     if json_out:
         print_json([sc.as_dict() for sc in found])
         return
@@ -151,22 +157,26 @@ def list_conjunctions(
     console.print(table)
 
 
-def _get(db: str | None, conjunction_id: int):
+def _get(db: str | None, conjunction_id: int, as_partner: str | None, what: str):
+    """The store, the principal and the conjunction (of any mode) it may see; exits if there is none."""
     store = store_from(db)
-    sc = store.get_conjunction(conjunction_id)
+    principal = principal_from(store, as_partner)
+    found = store.get_conjunction(conjunction_id, principal=principal)
+    (sc,) = release(store, principal, [found] if found else [], MODES, f"{what} {conjunction_id}") or (None,)
     if sc is None:
         fail(f"conjunction {conjunction_id} is not in the catalog")
-    return store, sc
+    return store, principal, sc
 
 
 @conjunctions_app.command()
 def show(
     conjunction_id: Annotated[int, typer.Argument(help="Conjunction id.")],
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """One conjunction with its provenance."""
-    _, sc = _get(db, conjunction_id)
+    _, _, sc = _get(db, conjunction_id, as_partner, "conjunctions show")
     d = sc.as_dict()
     if json_out:
         print_json(d)
@@ -184,11 +194,12 @@ def cdm(
     conjunction_id: Annotated[int, typer.Argument(help="Conjunction id.")],
     xml: Annotated[bool, typer.Option("--xml", help="Write CCSDS XML instead of KVN.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
 ) -> None:
     """The CDM of a conjunction: the one ingested, or one generated for SDA's own."""
-    store, sc = _get(db, conjunction_id)
-    kvn = store.conjunction_cdm(conjunction_id)
+    store, principal, sc = _get(db, conjunction_id, as_partner, "conjunctions cdm")
+    kvn = store.conjunction_cdm(conjunction_id, principal=principal)
     if kvn is not None and not xml:
         data = kvn.encode("utf-8")  # the message as received
     else:
@@ -246,11 +257,16 @@ def threshold_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @alerts_app.command("list")
 def alerts_list(
     owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's alerts.")] = None,
+    mode: ModesOption = "REAL",
+    as_partner: AsPartnerOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Alerts raised, newest first."""
-    found = store_from(db).alerts(owner=owner)
+    store = store_from(db)
+    principal = principal_from(store, as_partner)
+    found = release(store, principal, store.alerts(owner=owner, principal=principal, data_modes=modes(mode)),
+                    modes(mode), "alerts list")
     if json_out:
         print_json([a.as_dict() for a in found])
         return

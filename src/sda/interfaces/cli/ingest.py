@@ -10,7 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sda.errors import IngestError, SDAError
 from sda.ingest.pipeline import IngestReport, ingest_file
-from sda.interfaces.cli.common import DbOption, JsonOption, ModeOption, console, err_console, print_json, store_from
+from sda.interfaces.cli.common import (DbOption, JsonOption, ModeOption, console, err_console, fail, print_json,
+                                       store_from)
+from sda.policy.markings import ALL, Marking, check_partner_name, licence_caveat, parse_partner_list
 
 MAX_ERRORS_SHOWN = 20
 
@@ -20,13 +22,20 @@ def ingest(
                                                  show_default=False)],
     source: Annotated[str, typer.Option(help="Provider or partner the data came from.")] = "file",
     mode: ModeOption = "REAL",
+    owner: Annotated[str | None, typer.Option(
+        "--owner", help="Partner that owns the data (e.g. KR-MND); it always sees its own records.")] = None,
+    releasable_to: Annotated[str, typer.Option(
+        "--releasable-to", help="Partners it is releasable to, comma-separated, or ALL.")] = ALL,
+    licensed_to: Annotated[str | None, typer.Option(
+        "--licensed-to", help="Commercial licence: only these partners (comma-separated) may see it.")] = None,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid",
                                                help="Store the valid records and write a rejects report.")] = False,
     rejects_dir: Annotated[Path, typer.Option(help="Folder for rejects reports.")] = Path("."),
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Ingest files into the catalog: each file is stored whole or not at all."""
+    """Ingest files into the catalog: each file is stored whole or not at all, with its releasability marking."""
+    marking = _marking(owner, releasable_to, licensed_to, mode)
     store = store_from(db)
     reports: list[dict] = []
     failed = 0
@@ -37,7 +46,7 @@ def ingest(
             progress.update(task, description=f"ingesting {path.name}")
             try:
                 report = ingest_file(store, path, source=source, mode=mode, skip_invalid=skip_invalid,
-                                     rejects_dir=rejects_dir)
+                                     rejects_dir=rejects_dir, marking=marking)
             except IngestError as exc:
                 failed += 1
                 report = exc.report
@@ -58,6 +67,16 @@ def ingest(
         print_json(reports)
     if failed:
         raise typer.Exit(1)
+
+
+def _marking(owner: str | None, releasable_to: str, licensed_to: str | None, mode: str) -> str:
+    """Marking (JSON text) of the ingest options, or exit with what is wrong."""
+    try:
+        return Marking(owner=check_partner_name(owner.upper()) if owner else "",
+                       releasable_to=parse_partner_list(releasable_to), mode=mode.upper(),
+                       caveats=(licence_caveat(parse_partner_list(licensed_to)),) if licensed_to else ()).to_json()
+    except ValueError as exc:
+        fail(f"invalid marking: {exc}")
 
 
 def _print_report(r: IngestReport) -> None:

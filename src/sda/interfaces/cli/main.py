@@ -54,9 +54,63 @@ def _mount_conjunctions() -> None:
 _mount_conjunctions()
 
 
+def _mount_sharing() -> None:
+    from sda.interfaces.cli import admin, audit
+
+    app.add_typer(admin.app, name="admin")
+    app.add_typer(audit.app, name="audit")
+
+
+_mount_sharing()
+
+
+def _mount_maneuvers() -> None:
+    from sda.interfaces.cli.maneuvers import maneuvers
+
+    app.command()(maneuvers)
+
+
+_mount_maneuvers()
+
+
+def _mount_overflights_proximity() -> None:
+    from sda.interfaces.cli.overflights import overflights
+    from sda.interfaces.cli.proximity import proximity
+
+    app.command()(overflights)
+    app.command()(proximity)
+
+
+_mount_overflights_proximity()
+
+
+def _mount_breakups_reentries() -> None:
+    from sda.interfaces.cli.breakups import breakups
+    from sda.interfaces.cli.reentries import reentries
+
+    app.command()(breakups)
+    app.command()(reentries)
+
+
+_mount_breakups_reentries()
+
+
+def _mount_serve() -> None:
+    from sda.interfaces.cli.serve import serve
+
+    app.command()(serve)
+
+
+_mount_serve()
+
+
 @app.command()
-def demo(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """Load the bundled real catalog (Space-Track, 2022-01-22) and summarise it. No network needed."""
+def demo(db: DbOption = None, json_out: JsonOption = False,
+         serve: bool = typer.Option(True, "--serve/--no-serve",
+                                    help="End by serving the operational picture on 127.0.0.1 (not with --json)."),
+         port: int = typer.Option(8000, "--port", help="TCP port of the picture.", min=1, max=65535)) -> None:
+    """Load the bundled real catalog (Space-Track, 2022-01-22), summarise and screen it, and serve
+    the operational picture of it on this machine. No network needed."""
     store = store_from(db)
     data = resources.files("sda.data").joinpath(BUNDLED_CATALOG).read_bytes()
     with console.status("loading the bundled catalog (23,939 objects)...", spinner="dots"):
@@ -76,6 +130,10 @@ def demo(db: DbOption = None, json_out: JsonOption = False) -> None:
                       f"in {report.elapsed_s:.2f} s")
     catalog.print_summary(summary)
     _demo_screening(store, json_out=False)
+    if serve:
+        from sda.interfaces.web.demo import serve_picture
+
+        serve_picture(store, port=port, echo=lambda text: console.print(text, highlight=False, soft_wrap=True))
 
 
 #: Korean programmes in the bundled catalog (national civil, military and commercial satellites).
