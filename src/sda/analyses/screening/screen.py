@@ -21,6 +21,10 @@ The method, step by step (each step keeps every real encounter; see the modules)
    root of the range rate found with SGP4 itself; an encounter is reported when its
    TCA lies in the window and its miss vector lies in the screening volume.
 
+With primaries, the secondaries that the orbit-path and time filter of
+:mod:`~sda.analyses.screening.pathfilter` covers skip steps 2 and 3: they are refined
+only where their orbit path and SGP4 state say they may come close.
+
 Work is cut into :class:`~sda.analyses.screening.chunks.Chunk` pieces (object groups ×
 time slabs) run by :func:`screen_chunk`, a pure function of picklable inputs, in
 worker processes.
