@@ -30,6 +30,11 @@ def test_same_detection_is_stored_once(store):
     assert len(store.warnings()) == 2
 
 
+def test_drawing_a_detection_again_is_not_a_new_detection(store):
+    assert len(store.write_warnings([_maneuver(evidence={"delta_v_m_s": 1.2, "plot": "a.png"})])) == 1
+    assert store.write_warnings([_maneuver(evidence={"delta_v_m_s": 1.2, "plot": "b.svg"})]) == []
+
+
 def test_filters_and_data_modes(store):
     store.write_warnings([_maneuver(), _maneuver(kind="REENTRY", norad_id=1), _maneuver(data_mode="EXERCISE")])
     assert [w.kind for w in store.warnings(kind="REENTRY")] == ["REENTRY"]

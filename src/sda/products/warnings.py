@@ -64,9 +64,13 @@ class Warning:  # noqa: A001 - the domain's own word; never imported with ``*``
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of what identifies the detection: kind, objects, times, evidence, mode."""
+        """SHA-256 of what identifies the detection: kind, objects, times, evidence, mode.
+
+        The evidence's ``plot`` entry (the file a user had the detection drawn to) is left
+        out: drawing the same detection again is not a new detection."""
+        evidence = {k: v for k, v in self.evidence.items() if k != "plot"}
         key = json.dumps([self.kind, self.norad_id, sorted(self.related_ids), self.time_us, self.window_start_us,
-                          self.window_stop_us, self.evidence, self.data_mode], sort_keys=True, default=str)
+                          self.window_stop_us, evidence, self.data_mode], sort_keys=True, default=str)
         return hashlib.sha256(key.encode()).hexdigest()
 
     def as_dict(self) -> dict:
