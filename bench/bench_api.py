@@ -1,5 +1,5 @@
 """REST API under load: mixed reads by several partners over a catalog of over a million
-labelled element sets, served by ``sda serve`` (uvicorn, one process) on loopback.
+labelled element sets, served by ``sda serve`` (uvicorn, two worker processes) on loopback.
 
 The catalog: 42 variations (epoch earlier by k days, mean anomaly shifted) of each of the
 bundled catalog's 23,939 element sets, 1,005,438 in all, written through the store's
@@ -12,7 +12,8 @@ alerts) on objects each may see. Two runs of ``DURATION_S`` seconds each:
 
 * closed loop, ``CONCURRENCY`` requests in flight: the most requests a second the server
   answers, with their latency;
-* open loop at ``TARGET_RPS`` requests a second (the target): latency p50/p95/p99.
+* open loop at ``TARGET_RPS`` requests a second (the target): latency p50/p95/p99;
+* each kind of read alone for ``ENDPOINT_S`` seconds, 2 in flight: the server CPU it costs.
 
 Every answer other than 200 counts as an error. Reference measured in the same run:
 ``GET /api/v1/health`` (no database, no authentication) in a closed loop — the
@@ -45,6 +46,7 @@ DURATION_S = float(os.environ.get("SDA_BENCH_API_SECONDS", "20"))
 CONCURRENCY = 8
 WORKERS = int(os.environ.get("SDA_BENCH_API_WORKERS", "2"))
 TARGET_RPS = 200.0
+ENDPOINT_S = min(3.0, DURATION_S)  # each kind of read alone, for its CPU cost
 PARTNERS = ("KR-MND", "US-DOD", "KR-KASA", "US-NASA", "COMM-CELL")
 CACHE = Path(tempfile.gettempdir()) / "sda-bench" / f"api-catalog-{N_VARIATIONS}.db"
 
@@ -116,22 +118,29 @@ def _workload(store) -> tuple[dict[str, str], dict[str, list[int]], list[str]]:
     return keys, visible, names
 
 
-def _request(rng: random.Random, partner: str, visible: list[int], names: list[str]) -> str:
+#: The mix of reads: (share of the requests, what, path of one for catalog number ``n``).
+MIX = (
+    (0.30, "one object", lambda n, rng, names: f"/api/v1/objects/{n}"),
+    (0.20, "newest elements as TLE", lambda n, rng, names: f"/api/v1/objects/{n}/latest?format=tle"),
+    (0.10, "history, 50 a page", lambda n, rng, names: f"/api/v1/objects/{n}/history?limit=50"),
+    (0.15, "page of 100 objects", lambda n, rng, names: f"/api/v1/objects?limit=100&after={n}"),
+    (0.10, "name search, 50 a page", lambda n, rng, names: f"/api/v1/objects?limit=50&name={quote(rng.choice(names))}"),
+    (0.10, "conjunctions, 50 a page", lambda n, rng, names: "/api/v1/conjunctions?limit=50"),
+    (0.05, "alerts, 50 a page", lambda n, rng, names: "/api/v1/alerts?limit=50"),
+)
+
+
+def _request(rng: random.Random, visible: list[int], names: list[str], kind: str | None = None) -> str:
+    """The path of one request on an object of ``visible``: of ``kind`` (a :data:`MIX` entry), else drawn from the mix."""
     n = rng.choice(visible)
-    roll = rng.random()
-    if roll < 0.30:
-        return f"/api/v1/objects/{n}"
-    if roll < 0.50:
-        return f"/api/v1/objects/{n}/latest?format=tle"
-    if roll < 0.60:
-        return f"/api/v1/objects/{n}/history?limit=50"
-    if roll < 0.75:
-        return f"/api/v1/objects?limit=100&after={n}"
-    if roll < 0.85:
-        return f"/api/v1/objects?limit=50&name={quote(rng.choice(names))}"
-    if roll < 0.95:
-        return "/api/v1/conjunctions?limit=50"
-    return "/api/v1/alerts?limit=50"
+    if kind is not None:
+        return next(path for _, k, path in MIX if k == kind)(n, rng, names)
+    roll, acc = rng.random(), 0.0
+    for share, _, path in MIX:
+        acc += share
+        if roll < acc:
+            return path(n, rng, names)
+    return MIX[-1][2](n, rng, names)
 
 
 class _Connection:
@@ -263,9 +272,13 @@ def run() -> list[dict]:
         rng = random.Random(20261123)
         partners = list(PARTNERS)
 
-        def mixed():
-            p = partners[rng.randrange(len(partners))]
-            return _request(rng, p, visible[p], names), {"Authorization": f"Bearer {keys[p]}"}
+        def plan(kind: str | None = None):
+            def one():
+                p = partners[rng.randrange(len(partners))]
+                return _request(rng, visible[p], names, kind), {"Authorization": f"Bearer {keys[p]}"}
+            return one
+
+        mixed = plan()
 
         ref_lat, ref_err, ref_s, _ = asyncio.run(_load(port, lambda: ("/api/v1/health", {}),
                                                        duration_s=min(5.0, DURATION_S), concurrency=CONCURRENCY))
@@ -283,12 +296,23 @@ def run() -> list[dict]:
         results.append(report("  server CPU per request", cpu_ms, "ms"))
         results.append(report("  capacity of 2 cores at that CPU cost", 2000 / cpu_ms, "requests/s"))
         results.append(report("  machine load average (1 min) during the run", os.getloadavg()[0], "runnable"))
+        cpu0 = _tree_cpu_s(server.pid)
         lat, err, secs, samples2 = asyncio.run(_load(port, mixed, duration_s=DURATION_S, rate=TARGET_RPS))
+        cpu_ms = 1000 * (_tree_cpu_s(server.pid) - cpu0) / max(1, len(lat))
         results.append(report(f"mixed partner reads offered at {TARGET_RPS:.0f}/s", len(lat) / secs, "requests/s"))
         for q in (50, 95, 99):
             results.append(report(f"  latency p{q} at {TARGET_RPS:.0f}/s", 1000 * float(np.percentile(lat, q)), "ms",
                                   target="p95 < 100 ms" if q == 95 else None))
         results.append(report(f"  errors at {TARGET_RPS:.0f}/s", err, "requests", target="0"))
+        results.append(report(f"  server CPU per request at {TARGET_RPS:.0f}/s", cpu_ms, "ms"))
+        results.append(report("  machine load average (1 min) during the run", os.getloadavg()[0], "runnable"))
+        for _, kind, _ in MIX:  # where the CPU goes: each kind of read alone, 2 in flight
+            cpu0 = _tree_cpu_s(server.pid)
+            lat, err, secs, samples3 = asyncio.run(_load(port, plan(kind), duration_s=ENDPOINT_S, concurrency=2))
+            samples2 += samples3
+            results.append(report(f"  {kind}: server CPU per request", 1000 * (_tree_cpu_s(server.pid) - cpu0)
+                                  / max(1, len(lat)), "ms"))
+            results.append(report(f"  {kind}: errors", err, "requests", target="0"))
         for s in samples + samples2:
             print("   error sample:", s)
     finally:

@@ -70,6 +70,8 @@ def test_sql_filter_decide_and_egress_agree(store, ms):
             assert {index[sc.id] for sc in egress(p, stored, modes=modes)} == expected
             got_alerts = {alert_index[a.id] for a in store.alerts(principal=p, data_modes=modes) if a.id in alert_index}
             assert got_alerts == expected
+            streamed = store.alerts_after(min(alert_index) - 1, principal=p, data_modes=modes)  # what a stream sends
+            assert [a.id for a in streamed] == sorted(i for i, k in alert_index.items() if k in expected)
             got_warnings = {w.norad_id - block for w in store.warnings(since_us=since, data_modes=modes, principal=p)}
             assert got_warnings == expected
         for sc in stored[:3]:  # by id, any mode: hidden looks like absent
@@ -102,6 +104,10 @@ def test_each_principal_sees_its_own_newest_element_set(store, sets):
             assert {r.id for r in latest} == {r.id for r in newest.values()}, (p, modes)
             assert store.count(q, principal=p) == len(newest)
             assert egress(p, latest, modes=modes) == latest
+            for n in ids:  # one object: the newest set of the last mode (alphabetically) that has one
+                mine = [r for (k, _), r in sorted(newest.items()) if k == n]
+                got = store.get_object(n, modes, principal=p)
+                assert (got.latest.id if got else None) == (mine[-1].id if mine else None), (p, modes, n)
         history = [r for n in ids for r in store.history(n, MODES, principal=p)]
         assert {r.id for r in history} == {r.id for r in every if decide(p, Marking.from_json(r.provenance.marking),
                                                                          modes=MODES)}

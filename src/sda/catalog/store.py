@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, bindparam, case, create_engine, event, func, literal, or_, select, text, true
+from sqlalchemy import and_, bindparam, create_engine, event, func, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -223,6 +223,10 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _ES_FIELDS = tuple(f.name for f in fields(ElementSet))
 _ES_COLUMNS = [s.element_sets.c[name] for name in _ES_FIELDS if name in s.element_sets.c and name != "owner"]
 _ES_STORED = tuple(c.name for c in _ES_COLUMNS)
+_OWNER_AT = _ES_FIELDS.index("owner")  # the one ElementSet field kept with the object, not the element set
+if _ES_STORED != _ES_FIELDS[:_OWNER_AT] + _ES_FIELDS[_OWNER_AT + 1:]:
+    raise ImportError("every ElementSet field but owner needs an element_sets column of the same name "
+                      f"(missing: {sorted(set(_ES_FIELDS) - set(_ES_STORED) - {'owner'})})")
 _PROVENANCE_COLUMNS = ("source", "origin", "data_mode", "ingested_at_us", "content_hash", "batch_id", "marking",
                        "format", "source_line")  # in the order of Provenance's fields
 
@@ -246,12 +250,15 @@ def _latest_visible_relation():
     """Rows ``(norad_id, data_mode, element_set_id, epoch_us)``: the newest element set of each
     object in each of the bound modes among the markings the bound partner may see."""
     lm, newer = s.latest_by_marking, s.latest_by_marking.alias("newer")
+    # OFFSET 0 keeps PostgreSQL from turning this into an anti-join over the whole relation (which
+    # read every row before a page deep in the catalog); it probes the primary key for each row
+    # instead, as SQLite does anyway
     shadowed = select(literal(1)).where(
         newer.c.norad_id == lm.c.norad_id, newer.c.data_mode == lm.c.data_mode,
         _visible_sql(newer.c.marking_id, _VIEW_PARTNER),
         or_(newer.c.epoch_us > lm.c.epoch_us,
             and_(newer.c.epoch_us == lm.c.epoch_us, newer.c.element_set_id > lm.c.element_set_id)),
-    ).exists()
+    ).offset(0).exists()
     return (select(lm.c.norad_id, lm.c.data_mode, lm.c.element_set_id, lm.c.epoch_us)
             .where(lm.c.data_mode.in_(_VIEW_MODES), _visible_sql(lm.c.marking_id, _VIEW_PARTNER), ~shadowed)
             .subquery("latest_visible"))
@@ -286,14 +293,17 @@ def _one_latest(restricted: bool):
 
 
 @functools.cache
-def _history_statement(restricted: bool):
+def _history_statement(restricted: bool, paged: bool):
     """Every element set of the bound ``norad_id`` in the bound modes (that the bound partner
-    may see if ``restricted``), oldest epoch first, with its batch."""
+    may see if ``restricted``), oldest epoch first, with its batch; if ``paged``, the bound
+    ``page_limit`` of them after skipping ``page_offset``."""
     e, b = s.element_sets, s.ingest_batches
     stmt = (select(*e.c, b.c.source, b.c.origin, b.c.ingested_at_us).join(b, b.c.id == e.c.batch_id)
             .where(e.c.norad_id == bindparam("norad_id"), e.c.data_mode.in_(_VIEW_MODES))
             .order_by(e.c.epoch_us, e.c.id))
-    return stmt.where(_visible_sql(e.c.marking_id, _VIEW_PARTNER)) if restricted else stmt
+    if restricted:
+        stmt = stmt.where(_visible_sql(e.c.marking_id, _VIEW_PARTNER))
+    return stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset")) if paged else stmt
 
 
 def _restricted(principal: Principal | None) -> bool:
@@ -311,35 +321,33 @@ def _view_params(data_modes: Sequence[str], principal: Principal | None) -> dict
 def _elset_reader(keys: Sequence[str]):
     """A function making a :class:`StoredElementSet` of a result row with these column ``keys``
     (the element set's columns, its batch's ``source``/``origin``/``ingested_at_us``, and
-    optionally the object's ``owner``)."""
+    optionally the object's ``owner``); positional, as keyword arguments cost three times more."""
     idx = {k: i for i, k in enumerate(keys)}
     elements = operator.itemgetter(*(idx[n] for n in _ES_STORED))
     provenance = operator.itemgetter(*(idx[n] for n in _PROVENANCE_COLUMNS))
     id_i, owner_i = idx["id"], idx.get("owner")
 
     def read(row) -> StoredElementSet:
-        es = ElementSet(**dict(zip(_ES_STORED, elements(row))), owner=None if owner_i is None else row[owner_i])
+        values = elements(row)
+        es = ElementSet(*values[:_OWNER_AT], None if owner_i is None else row[owner_i], *values[_OWNER_AT:])
         return StoredElementSet(row[id_i], es, Provenance(*provenance(row)))
 
     return read
 
 
-def _object_of(row, latest: StoredElementSet) -> CatalogObject:
-    """The object of a :func:`_latest_base` row, with its newest element set."""
-    return CatalogObject(latest.element_set.norad_id, row.object_name, row.object_intl_designator,
-                         row.object_object_type, row.owner, latest)
+def _object_reader(keys: Sequence[str]):
+    """A function making a :class:`CatalogObject` with its newest element set of a
+    :func:`_latest_base` result row with these column ``keys``."""
+    idx = {k: i for i, k in enumerate(keys)}
+    read = _elset_reader(keys)
+    metadata = operator.itemgetter(idx["object_name"], idx["object_intl_designator"], idx["object_object_type"],
+                                   idx["owner"])
 
+    def obj(row) -> CatalogObject:
+        latest = read(row)
+        return CatalogObject(latest.element_set.norad_id, *metadata(row), latest)
 
-def _npy(arr: np.ndarray | None) -> bytes | None:
-    if arr is None:
-        return None
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
-    return buf.getvalue()
-
-
-def _from_npy(blob: bytes | None) -> np.ndarray | None:
-    return None if blob is None else np.load(io.BytesIO(blob), allow_pickle=False)
+    return obj
 
 
 class Store:
@@ -818,8 +826,8 @@ class Store:
             stmt = stmt.where(L.c.norad_id > q.after_norad_id)
         return stmt, L
 
-    def _latest_rows(self, q: CatalogQuery, principal: Principal | None) -> list[tuple]:
-        """``(row, stored element set)`` of each object matching ``q``, by catalog number."""
+    def _latest_read(self, q: CatalogQuery, principal: Principal | None, reader) -> list:
+        """``reader(keys)(row)`` of each object's newest element set matching ``q``, by catalog number."""
         stmt, L = self._latest_select(q, principal)
         stmt = stmt.order_by(L.c.norad_id, L.c.data_mode)
         if q.limit is not None:
@@ -828,13 +836,13 @@ class Store:
             stmt = stmt.offset(q.offset)
         with self.engine.connect() as conn:
             result = conn.execute(stmt, _view_params(q.data_modes, principal))
-            read = _elset_reader(list(result.keys()))
-            return [(r, read(r)) for r in result]
+            read = reader(list(result.keys()))
+            return [read(r) for r in result]
 
     def latest(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> list[StoredElementSet]:
         """The newest element set (of those ``principal`` may see) of every object matching ``q``,
         ordered by catalog number."""
-        return [st for _, st in self._latest_rows(q, principal)]
+        return self._latest_read(q, principal, _elset_reader)
 
     def count(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> int:
         """Number of objects matching ``q`` that ``principal`` may see (ignoring paging)."""
@@ -844,7 +852,7 @@ class Store:
 
     def objects(self, q: CatalogQuery = CatalogQuery(), *, principal: Principal | None = None) -> list[CatalogObject]:
         """Catalog objects matching ``q`` with their newest element set ``principal`` may see."""
-        return [_object_of(row, st) for row, st in self._latest_rows(q, principal)]
+        return self._latest_read(q, principal, _object_reader)
 
     def objects_by_id(self, norad_ids: Iterable[int]) -> list[CatalogObject]:
         """Metadata of these catalog numbers (without element sets), for labelling results."""
@@ -875,14 +883,19 @@ class Store:
             rows = result.all()
             if not rows:
                 return None
-            return _object_of(rows[-1], _elset_reader(list(result.keys()))(rows[-1]))
+            return _object_reader(list(result.keys()))(rows[-1])
 
     def history(self, norad_id: int, data_modes: tuple[str, ...] = ("REAL",), *,
-                principal: Principal | None = None) -> list[StoredElementSet]:
-        """Every element set of one object in the given modes that ``principal`` may see, oldest epoch first."""
+                principal: Principal | None = None, limit: int | None = None,
+                offset: int = 0) -> list[StoredElementSet]:
+        """Every element set of one object in the given modes that ``principal`` may see, oldest
+        epoch first (at most ``limit`` of them after skipping ``offset``)."""
+        paged = limit is not None or offset > 0
+        params = {**_view_params(data_modes, principal), "norad_id": int(norad_id)}
+        if paged:  # no limit: the largest SQLite and PostgreSQL both take
+            params.update(page_limit=int(limit) if limit is not None else 2**62, page_offset=int(offset))
         with self.engine.connect() as conn:
-            result = conn.execute(_history_statement(_restricted(principal)),
-                                  {**_view_params(data_modes, principal), "norad_id": int(norad_id)})
+            result = conn.execute(_history_statement(_restricted(principal), paged), params)
             read = _elset_reader(list(result.keys()))
             return [read(r) for r in result]
 

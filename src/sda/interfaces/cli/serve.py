@@ -18,7 +18,8 @@ def serve(
     burst: Annotated[int, typer.Option(help="Requests each principal may make at once above the rate.", min=1)] = 200,
     workers: Annotated[int, typer.Option(help="Worker processes (each has its own rate-limit buckets).", min=1,
                                          max=64)] = 1,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level: warning, info, debug.")] = "info",
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level: warning, info, debug "
+                                           "(info and below also log every request).")] = "info",
     db: DbOption = None,
 ) -> None:
     """Serve the REST API under /api/v1 on the catalog (SQLite by default, PostgreSQL by --db URL)."""

@@ -5,6 +5,11 @@ Everything is under ``/api/v1`` and needs ``Authorization: Bearer KEY`` except
 ``/api/v1/health`` and the OpenAPI document (``/api/v1/openapi.json``, browsable at
 ``/api/v1/docs``). Errors are RFC 9457 problem documents
 (:mod:`sda.interfaces.rest.problems`). ``sda serve`` runs it with uvicorn.
+
+The read routes are ``async``: their queries take about a millisecond, and running them on
+the event loop cost a third to a half less CPU than handing each to a worker thread (the hop
+and the contention for the interpreter lock); each worker process answers its requests in
+turn. Uploads, which parse whole files, and the alert stream's polls run in worker threads.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ principal has its own rate limit; failed authentications are rate-limited per cl
 address. Which records a principal may see is decided by :mod:`sda.policy` alone:
 the store filters in SQL with the same rule and :func:`visible` applies the final
 egress check to whatever a route is about to send.
+
+The dependencies are ``async``: FastAPI runs a plain ``def`` dependency in a worker
+thread, and that hop cost more CPU than the dependency itself (the only database read
+among them, a key's principal on a cache miss, is one indexed lookup).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class KeyCache:
             self._items[key] = (time.monotonic(), principal)
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -75,8 +79,8 @@ def _limited(limiter: RateLimiter, key: str) -> None:
                       headers={"Retry-After": RateLimiter.retry_after_header(wait)})
 
 
-def current_principal(request: Request, store: StoreDep,
-                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def current_principal(request: Request, store: StoreDep,
+                            creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     """The principal of the request's API key; 401 without a valid key, 429 over the rate limit."""
     limiter: RateLimiter = request.app.state.rate_limiter
     challenge = {"WWW-Authenticate": 'Bearer realm="sda"'}
@@ -97,7 +101,7 @@ def current_principal(request: Request, store: StoreDep,
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def data_modes(mode: Annotated[str, Query(
+async def data_modes(mode: Annotated[str, Query(
         description="Data modes to include, comma-separated: REAL (default), TEST, EXERCISE, SIMULATED. "
                     "Anything but REAL appears only when asked for.",
         max_length=64)] = "REAL") -> tuple[str, ...]:

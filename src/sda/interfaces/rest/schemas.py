@@ -214,6 +214,10 @@ def page_response(items: list[dict], next_url: str | None) -> JSONAnswer:
 
 # ---- records -> public mappings ---------------------------------------------------------------
 
+#: The ingest time of a batch, shared by all its records, written once.
+_batch_time = lru_cache(maxsize=4096)(format_utc)
+
+
 @lru_cache(maxsize=4096)
 def _marking_view(text: str, mode: str) -> dict:
     return Marking.from_json(text, default_mode=mode).as_dict()
@@ -234,7 +238,7 @@ def element_set_dict(st: StoredElementSet) -> dict:
     d = st.element_set.as_dict()
     p = st.provenance
     d.update(id=st.id, marking=marking_dict(p), provenance={
-        "source": p.source, "data_mode": p.data_mode, "ingested_at": format_utc(p.ingested_at_us),
+        "source": p.source, "data_mode": p.data_mode, "ingested_at": _batch_time(p.ingested_at_us),
         "format": p.format, "batch_id": p.batch_id, "content_hash": p.content_hash})
     return d
 

@@ -20,7 +20,7 @@ STREAM_BATCH = 500
 
 
 @router.get("/alerts", response_model=Page[AlertOut], summary="Alerts, newest first")
-def list_alerts(
+async def list_alerts(
     request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
     since: Annotated[str | None, Query(max_length=40, description="Raised at or after (ISO-8601 UTC).")] = None,
     limit: LimitQuery = 100, offset: OffsetQuery = 0,

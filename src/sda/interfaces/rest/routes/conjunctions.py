@@ -20,7 +20,7 @@ ConjunctionId = Annotated[int, Path(ge=1, le=2**62, description="Conjunction id.
 
 
 @router.get("/conjunctions", response_model=Page[ConjunctionOut], summary="Conjunctions, by TCA")
-def list_conjunctions(
+async def list_conjunctions(
     request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
     norad_id: Annotated[int | None, Query(ge=1, le=999_999_999, description="Either object.")] = None,
     min_pc: Annotated[float | None, Query(ge=0, le=1, description="Probability of collision at least this.")] = None,
@@ -48,8 +48,8 @@ def _conjunction(store, principal, conjunction_id: int, modes):
 
 
 @router.get("/conjunctions/{conjunction_id}", response_model=ConjunctionOut, summary="One conjunction")
-def get_conjunction(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
-                    conjunction_id: ConjunctionId):
+async def get_conjunction(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
+                          conjunction_id: ConjunctionId):
     sc = _conjunction(store, principal, conjunction_id, modes)
     audit_read(store, request, principal, [sc], f"conjunction {conjunction_id}")
     return JSONAnswer(conjunction_dict(sc))
@@ -58,10 +58,10 @@ def get_conjunction(request: Request, principal: PrincipalDep, store: StoreDep, 
 @router.get("/conjunctions/{conjunction_id}/cdm", summary="The conjunction's CCSDS CDM (KVN or XML)",
             response_class=Response,
             responses={200: {"content": {"text/plain": {}, "application/xml": {}}}})
-def get_cdm(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
-            conjunction_id: ConjunctionId,
-            fmt: Annotated[Literal["kvn", "xml"] | None, Query(alias="format",
-                                                               description="kvn (default) or xml")] = None):
+async def get_cdm(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
+                  conjunction_id: ConjunctionId,
+                  fmt: Annotated[Literal["kvn", "xml"] | None, Query(alias="format",
+                                                                     description="kvn (default) or xml")] = None):
     """The CDM as received for a conjunction ingested from one; SDA's own CDM for a screened one."""
     sc = _conjunction(store, principal, conjunction_id, modes)
     if fmt is None:

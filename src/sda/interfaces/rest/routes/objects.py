@@ -36,7 +36,7 @@ def _formatted(stored, fmt: str, *, headers: dict[str, str] | None = None) -> Re
 
 @router.get("/objects", response_model=Page[ObjectOut], responses=_TEXT_RESPONSES,
             summary="Catalog objects with their newest element set, by catalog number")
-def list_objects(
+async def list_objects(
     request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
     object_type: Annotated[list[Literal["PAYLOAD", "ROCKET BODY", "DEBRIS", "UNKNOWN"]] | None,
                            Query(alias="type", description="Object type (repeatable).")] = None,
@@ -78,7 +78,7 @@ def _object(store, principal, norad_id: int, modes):
 
 
 @router.get("/objects/{norad_id}", response_model=ObjectOut, summary="One object and its newest element set")
-def get_object(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId):
+async def get_object(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId):
     """404 (the same answer) for an object that does not exist and for one the caller may not see."""
     obj = _object(store, principal, norad_id, modes)
     audit_read(store, request, principal, [obj], f"object {norad_id}")
@@ -87,8 +87,8 @@ def get_object(request: Request, principal: PrincipalDep, store: StoreDep, modes
 
 @router.get("/objects/{norad_id}/latest", response_model=ElementSetOut, responses=_TEXT_RESPONSES,
             summary="The newest element set of one object")
-def latest(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId,
-           fmt: FormatQuery = None):
+async def latest(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId,
+                 fmt: FormatQuery = None):
     chosen = choose_format(request, fmt, FORMATS)
     obj = _object(store, principal, norad_id, modes)
     audit_read(store, request, principal, [obj], f"object {norad_id} latest")
@@ -99,14 +99,15 @@ def latest(request: Request, principal: PrincipalDep, store: StoreDep, modes: Mo
 
 @router.get("/objects/{norad_id}/history", response_model=Page[ElementSetOut], responses=_TEXT_RESPONSES,
             summary="Every element set of one object, oldest epoch first")
-def history(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId,
-            limit: LimitQuery = 100, offset: OffsetQuery = 0, fmt: FormatQuery = None):
+async def history(request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep, norad_id: NoradId,
+                  limit: LimitQuery = 100, offset: OffsetQuery = 0, fmt: FormatQuery = None):
     chosen = choose_format(request, fmt, FORMATS)
-    sets = visible(principal, store.history(norad_id, modes, principal=principal), modes)
-    if not sets:
-        raise not_found("object", norad_id)
-    page = sets[offset:offset + limit]
-    nxt = next_url(request, len(sets) > offset + limit, offset=offset + limit)
+    sets = visible(principal, store.history(norad_id, modes, principal=principal, limit=limit + 1, offset=offset),
+                   modes)
+    if not sets and (offset == 0 or not store.history(norad_id, modes, principal=principal, limit=1)):
+        raise not_found("object", norad_id)  # a page past the end of a visible history is empty, not absent
+    page = sets[:limit]
+    nxt = next_url(request, len(sets) > limit, offset=offset + limit)
     audit_read(store, request, principal, page, f"object {norad_id} history")
     if chosen != "json":
         return _formatted(page, chosen, headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)

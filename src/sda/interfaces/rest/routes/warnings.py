@@ -14,7 +14,7 @@ router = APIRouter(tags=["warnings"])
 
 
 @router.get("/warnings", response_model=Page[WarningOut], summary="Warnings, newest event first")
-def list_warnings(
+async def list_warnings(
     request: Request, principal: PrincipalDep, store: StoreDep, modes: ModesDep,
     kind: Annotated[Literal["MANEUVER", "PROXIMITY", "BREAKUP", "OVERFLIGHT", "REENTRY"] | None, Query()] = None,
     norad_id: Annotated[int | None, Query(ge=1, le=999_999_999)] = None,
