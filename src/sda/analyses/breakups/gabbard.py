@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sda.core.orbits import orbit_shape
+from sda.products.figures import save_figure, subplots
 
 __all__ = ["GabbardPoints", "gabbard_points", "plot_gabbard"]
 
@@ -44,16 +45,11 @@ def plot_gabbard(sets, path: str | Path, *, title: str = "Gabbard diagram", pare
 
     ``parent`` (an element set) is drawn as a star; ``breakup_altitude_km`` as a dashed line.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"{path}: plot file must end in .png or .svg, found {path.suffix or 'no suffix'!r}")
     pts = gabbard_points(sets)
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
+    fig, ax = subplots(figsize=(8, 5.5), dpi=120)
     ax.scatter(pts.period_min, pts.apogee_km, s=6, c="tab:red", label="apogee", linewidths=0)
     ax.scatter(pts.period_min, pts.perigee_km, s=6, c="tab:blue", label="perigee", linewidths=0)
     if parent is not None:
@@ -66,7 +62,4 @@ def plot_gabbard(sets, path: str | Path, *, title: str = "Gabbard diagram", pare
     ax.set_title(f"{title} — {len(pts.period_min)} objects")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -9,6 +9,7 @@ import numpy as np
 
 from sda.analyses.maneuvers.detect import Maneuver
 from sda.analyses.maneuvers.elements import ElementSeries
+from sda.products.figures import save_figure, subplots
 
 __all__ = ["plot_maneuvers"]
 
@@ -19,11 +20,6 @@ def plot_maneuvers(series: ElementSeries, maneuvers: Sequence[Maneuver], path: s
     (deg/day) against UTC with a line at every maneuver, from ``start_us`` (UTC µs; the
     whole series by default); format from the suffix (``.png`` or ``.svg``). Returns the
     path written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"plot file must end in .png or .svg, not {path.suffix or 'nothing'!r}")
@@ -32,7 +28,7 @@ def plot_maneuvers(series: ElementSeries, maneuvers: Sequence[Maneuver], path: s
     panels = [("mean semi-major axis (km)", series.a_km[shown]), ("inclination (deg)", series.inclination_deg[shown])]
     if series.geo:
         panels.append(("longitude drift (deg/day)", series.longitude_drift_deg_day()[shown]))
-    fig, axes = plt.subplots(len(panels), 1, sharex=True, figsize=(11, 2.6 * len(panels)), squeeze=False)
+    fig, axes = subplots(len(panels), 1, sharex=True, figsize=(11, 2.6 * len(panels)), squeeze=False)
     burns = np.array([m.time_us for m in maneuvers], dtype="datetime64[us]")
     for ax, (label, values) in zip(axes[:, 0], panels):
         ax.plot(times, values, ".", ms=2.5, color="tab:blue", label="element sets")
@@ -43,8 +39,4 @@ def plot_maneuvers(series: ElementSeries, maneuvers: Sequence[Maneuver], path: s
     axes[0, 0].legend(loc="best", fontsize="small")
     axes[0, 0].set_title(title or f"{series.norad_id}: {len(maneuvers)} maneuvers in {len(times)} element sets")
     axes[-1, 0].set_xlabel("UTC")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -12,6 +12,7 @@ from sda.analyses.overflight.passes import Pass
 from sda.core.frames import teme_to_itrs
 from sda.core.geodesy import geodetic_of
 from sda.core.times import US_PER_S
+from sda.products.figures import save_figure, subplots
 from sda.propagation.sgp4 import propagate
 
 __all__ = ["plot_ground_tracks"]
@@ -25,13 +26,8 @@ def plot_ground_tracks(passes: Sequence[Pass], sets: Sequence, areas: Sequence[A
     """Draw the areas and the ground track (geodetic nadir) of every pass, from two minutes before
     entry to two minutes after exit, the part over the area in bold; ``sets[p.index]`` are the
     satellites' element sets or ``Satrec`` records and ``labels[p.index]`` their names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
-    fig, ax = plt.subplots(figsize=(11, 6))
+    fig, ax = subplots(figsize=(11, 6))
     for area in areas:
         for ring in area.rings:
             closed = np.vstack((ring, ring[:1]))
@@ -57,8 +53,4 @@ def plot_ground_tracks(passes: Sequence[Pass], sets: Sequence, areas: Sequence[A
     ax.grid(alpha=0.3)
     if colours:
         ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

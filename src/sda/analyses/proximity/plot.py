@@ -9,6 +9,7 @@ import numpy as np
 
 from sda.analyses.proximity.rpo import Approach
 from sda.core.times import US_PER_DAY
+from sda.products.figures import save_figure, subplots
 
 __all__ = ["plot_approaches"]
 
@@ -17,14 +18,9 @@ def plot_approaches(approaches: Sequence[Approach], path: str | Path, *, asset_l
                     names: dict[int, str] | None = None) -> Path:
     """Write range (km) against days from the window start and the in-track/radial relative motion
     (km, asset RTN frame) of each approach; the format follows the suffix (``.png``, ``.svg``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     names = names or {}
-    fig, (ax_range, ax_rtn) = plt.subplots(1, 2, figsize=(13, 5.5))
+    fig, (ax_range, ax_rtn) = subplots(1, 2, figsize=(13, 5.5))
     for a in approaches:
         label = f"{names.get(a.norad_id) or a.norad_id} ({a.category.lower()})"
         days = (a.times_us - a.times_us[0]) / US_PER_DAY
@@ -41,8 +37,4 @@ def plot_approaches(approaches: Sequence[Approach], path: str | Path, *, asset_l
     for ax in (ax_range, ax_rtn):
         ax.grid(alpha=0.3)
     ax_range.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

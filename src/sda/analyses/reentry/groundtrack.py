@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sda.products.figures import save_figure, subplots
+
 __all__ = ["GroundTrack", "AreaCrossing", "ground_track", "area_crossings", "plot_ground_track"]
 
 _US_PER_S = 1_000_000
@@ -85,15 +87,10 @@ def area_crossings(track: GroundTrack, areas) -> list[AreaCrossing]:
 
 def plot_ground_track(track: GroundTrack, path: str | Path, *, areas=(), title: str = "ground track") -> Path:
     """Write the track (and the areas' outlines) on a longitude-latitude map to ``path`` (.png or .svg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"{path}: plot file must end in .png or .svg, found {path.suffix or 'no suffix'!r}")
-    fig, ax = plt.subplots(figsize=(10, 5), dpi=120)
+    fig, ax = subplots(figsize=(10, 5), dpi=120)
     ax.scatter(track.lon_deg, track.lat_deg, s=1, c="tab:orange", linewidths=0, label="track in the window")
     for area in areas:
         for ring in area.rings:
@@ -106,7 +103,4 @@ def plot_ground_track(track: GroundTrack, path: str | Path, *, areas=(), title: 
     ax.set_ylabel("geodetic latitude (deg)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -77,33 +77,6 @@ def _radix_argsort(keys, order, tmp, count):
     return order[:n]
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
-def _block(qa, q_from, q_to, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid, oa, ob, h, g, thr,
-           err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out):
-    """Test the object at sorted position ``qa`` against those at ``q_from .. q_to - 1``.
-
-    The cheap test (farther apart than any margin plus both speeds over the half-step)
-    runs over the contiguous block; the few pairs that pass it get the full test.
-    """
-    xa, ya, za = ox[qa], oy[qa], oz[qa]
-    base = thr + err_max
-    hg = h * (1.0 + g)
-    inv = 1.0 / (1.0 - g)
-    sa = osp[qa]
-    aa, ba = oa[qa], ob[qa]
-    for qb in range(q_from, q_to):
-        dx0 = ox[qb] - xa
-        dx1 = oy[qb] - ya
-        dx2 = oz[qb] - za
-        reach = (base + (sa + osp[qb]) * hg) * inv
-        if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
-            continue
-        if (aa and ob[qb]) or (ba and oa[qb]):
-            n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr, s_mid,
-                               out_i, out_j, out_k, out_tau, out_d, n_out)
-    return n_out
-
-
 @numba.njit(cache=True, error_model="numpy")
 def _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr, s_mid,
                out_i, out_j, out_k, out_tau, out_d, n_out):
@@ -303,67 +276,55 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
                 starts[n_runs] = q
                 n_runs += 1
         starts[n_runs] = m
-        if n_prim <= 4 and n_prim * 8 < m:
-            # A small group A: test each of its objects against everything else directly.
-            for a in range(n_prim):
-                qa = prim[a]
-                # Pairs of two group-A objects are tested once, from the lower position.
-                n_out = _block(qa, qa + 1, m, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid, oa, ob,
-                               h, g, thr, err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
-                for qb in range(qa):
-                    if not oa[qb]:
-                        n_out = _block(qa, qb, qb + 1, k, ox, oy, oz, ovx, ovy, ovz, osp, oeps, oepv, ormin3, oid,
-                                       oa, ob, h, g, thr, err_max, s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
-            continue
+        small_a = n_prim <= 4 and n_prim * 8 < m
         base = thr + err_max
         hg = h * (1.0 + g)
         inv = 1.0 / (1.0 - g)
-        # Each object against the rest of its cell and the cell above it in z (keys k and
-        # k + 1 are adjacent runs), then against the four forward columns (dx, dy) of
-        # three cells each (keys nk - 1 .. nk + 1, one contiguous block of members).
-        for r in range(n_runs):
-            end = starts[r + 1]
-            if r + 1 < n_runs and run_keys[r + 1] == run_keys[r] + 1:
-                end = starts[r + 2]
-            for qa in range(starts[r], starts[r + 1]):
-                xa, ya, za = ox[qa], oy[qa], oz[qa]
-                ra = base + osp[qa] * hg
-                for qb in range(qa + 1, end):
-                    dx0 = ox[qb] - xa
-                    dx1 = oy[qb] - ya
-                    dx2 = oz[qb] - za
-                    reach = (ra + osp[qb] * hg) * inv
-                    if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
-                        continue
-                    if (oa[qa] and ob[qb]) or (ob[qa] and oa[qb]):
-                        n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
-                                           s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
-        for f in range(4):
-            delta = (_COLUMNS[f, 0] * by + _COLUMNS[f, 1]) * bz
+        # Blocks of objects qa of runs r against qb of [q_from, q_to) (from qa + 1 for the
+        # own column). With a small group A, each of its objects against everything
+        # (f = 0 only). Otherwise each object against the rest of its cell and the cell
+        # above it in z (keys k and k + 1 are adjacent runs), then against the four
+        # forward columns (dx, dy) of three cells each (keys nk - 1 .. nk + 1: one
+        # contiguous block of members).
+        for f in range(1 if small_a else 5):
+            delta = (_COLUMNS[f - 1, 0] * by + _COLUMNS[f - 1, 1]) * bz if f > 0 else 0
             r2 = 0
-            for r in range(n_runs):
-                nk = run_keys[r] + delta
-                while r2 < n_runs and run_keys[r2] < nk - 1:
-                    r2 += 1
-                if r2 == n_runs:
-                    break
-                r3 = r2
-                while r3 < n_runs and run_keys[r3] <= nk + 1:
-                    r3 += 1
-                if r3 == r2:
-                    continue
-                q_from, q_to = starts[r2], starts[r3]
-                for qa in range(starts[r], starts[r + 1]):
+            for r in range(n_prim if small_a else n_runs):
+                if small_a:
+                    qa_from = prim[r]
+                    qa_to, q_from, q_to = qa_from + 1, 0, m
+                elif f == 0:
+                    qa_from, qa_to = starts[r], starts[r + 1]
+                    q_from = -1
+                    q_to = starts[r + 2] if r + 1 < n_runs and run_keys[r + 1] == run_keys[r] + 1 else qa_to
+                else:
+                    nk = run_keys[r] + delta
+                    while r2 < n_runs and run_keys[r2] < nk - 1:
+                        r2 += 1
+                    if r2 == n_runs:
+                        break
+                    r3 = r2
+                    while r3 < n_runs and run_keys[r3] <= nk + 1:
+                        r3 += 1
+                    if r3 == r2:
+                        continue
+                    qa_from, qa_to = starts[r], starts[r + 1]
+                    q_from, q_to = starts[r2], starts[r3]
+                for qa in range(qa_from, qa_to):
                     xa, ya, za = ox[qa], oy[qa], oz[qa]
                     ra = base + osp[qa] * hg
-                    for qb in range(q_from, q_to):
+                    for qb in range(qa + 1 if q_from < 0 else q_from, q_to):
                         dx0 = ox[qb] - xa
                         dx1 = oy[qb] - ya
                         dx2 = oz[qb] - za
                         reach = (ra + osp[qb] * hg) * inv
                         if dx0 * dx0 + dx1 * dx1 + dx2 * dx2 > reach * reach:
                             continue
-                        if (oa[qa] and ob[qb]) or (ob[qa] and oa[qb]):
-                            n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
-                                               s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
+                        if not ((oa[qa] and ob[qb]) or (ob[qa] and oa[qb])):
+                            continue
+                        # With a small group A, two of its objects are tested once, from the lower position.
+                        if small_a and (qb == qa or (oa[qb] and qb < qa)):
+                            continue
+                        n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
+                                           s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
     return n_out
