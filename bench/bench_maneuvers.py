@@ -54,7 +54,8 @@ def run() -> list[dict]:
         s = score_detections([m.time_us for m in maneuvers], logged)
         d = s.as_dict()
         print(f"  {name:<12} detections {d['detections']:>4}  logged {d['logged']:>4}  precision {d['precision']:.3f}  "
-              f"recall {d['recall']:.3f}  median |timing error| {d['median_abs_timing_error_h']} h", flush=True)
+              f"recall {d['recall']:.3f}  |timing error| median {d['median_abs_timing_error_h']} h, "
+              f"90th pct {d['p90_abs_timing_error_h']} h", flush=True)
         results.append({"name": f"maneuvers {name}", **d})
         totals = [a + b for a, b in zip(totals, (s.true_detections, s.n_detections, s.matched_logged, s.n_logged))]
     pooled = {"name": "maneuvers pooled", "precision": totals[0] / totals[1], "recall": totals[2] / totals[3],

@@ -74,10 +74,12 @@ def test_chunks_cover_the_window_once(catalog):
     shell = [s for s in catalog if 14.9 < s.mean_motion_rev_day < 15.3][:600]
     whole = screen(shell, start_us=START, window_s=2 * 3600, threshold_km=5.0)
     params = ScreeningParams(ScreeningVolume.sphere(5.0), START, START + 7200 * 10**6, 480.0, 16)
-    events = []
+    keys = []
     for chunk in plan_chunks(len(shell), START, START + 7200 * 10**6, coarse_step_s=480.0, n_slabs=5):
-        events += screen_chunk(shell, chunk, params)
-    keys = sorted((shell[i].norad_id, shell[j].norad_id, round(e.tca_us / 1e6)) for i, j, e in events)
+        found = screen_chunk(shell, chunk, params)
+        keys += [(shell[i].norad_id, shell[j].norad_id, round(t / 1e6))
+                 for i, j, t in zip(found.i.tolist(), found.j.tolist(), found.tca_us.tolist())]
+    keys.sort()
     assert len(keys) == len(set(keys))
     assert sorted(c.key for c in whole) == sorted((min(a, b), max(a, b), t) for a, b, t in keys)
 

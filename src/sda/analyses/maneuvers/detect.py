@@ -27,8 +27,13 @@ Method (each step explainable to an analyst):
    measured from the along-track phase must agree within a factor
    :data:`RATE_AGREEMENT`, and the along-track trends before and after must cross near
    the gap (position is continuous through a burn); a jump of mean motion that the
-   positions do not follow is an element-set artefact and is dropped. A change of
-   inclination alone is kept on its z-score.
+   positions do not follow is an element-set artefact and is dropped. The check must
+   also be able to see the burn: the expected change must be at least
+   :data:`RATE_SIGMAS` standard errors of the measured one, computed from the object's
+   own along-track noise (the scatter of each set about a parabola through its
+   neighbours, robust σ over ``scale_span`` sets); where the positions are too noisy to
+   confirm a change of semi-major axis, it is not reported. A change of inclination
+   alone is kept on its z-score.
 6. **Two time scales.** Windows of 8 sets see small burns; windows of 3 sets separate
    burns a few days apart (orbit-raising campaigns). Short windows look at the
    semi-major axis only, so step 5 confirms everything they find; a burn seen at both
@@ -45,8 +50,9 @@ import numpy as np
 
 from sda.analyses.maneuvers.classify import classify, delta_v_m_s
 from sda.analyses.maneuvers.elements import ElementSeries
-from sda.analyses.maneuvers.robust import WindowLines, rolling_scale, step_sizes, window_lines
-from sda.analyses.maneuvers.timing import crossing_time_day
+from sda.analyses.maneuvers.robust import (WindowLines, prediction_residuals, rolling_scale, step_sizes,
+                                           window_lines)
+from sda.analyses.maneuvers.timing import continuity_time_day, crossing_time_day, rate_change_sigma
 from sda.core.times import US_PER_DAY, format_utc
 
 __all__ = ["DetectorConfig", "Maneuver", "detect_maneuvers"]
@@ -55,10 +61,14 @@ __all__ = ["DetectorConfig", "Maneuver", "detect_maneuvers"]
 INCLINATION_QUANTUM_DEG = 1e-4
 #: Semi-major axis resolution: mean motion is given to 1e-8 rev/day (Δa/a = 2/3 Δn/n); 1 mm is below it everywhere.
 SEMI_MAJOR_AXIS_QUANTUM_KM = 1e-6
+#: Along-track phase resolution (rad): mean anomaly and argument of perigee are given to 1e-4 degree.
+PHASE_QUANTUM_RAD = float(np.radians(1e-4))
 #: Detections closer than this (µs) at different window lengths are one burn.
 MERGE_US = US_PER_DAY
 #: Measured and expected changes of the along-track rate must agree within this factor.
 RATE_AGREEMENT = 1.5
+#: ... and the expected change must stand this many standard errors of the measured one clear of zero.
+RATE_SIGMAS = 3.0
 #: A set that moved more than this fraction of the jump (and less than 1 - it) is a fit spanning the burn.
 SPAN_FRACTION = 0.2
 #: ... and it must have moved more than this many σ of the local noise.
@@ -82,8 +92,8 @@ class Maneuver:
     """One detected maneuver.
 
     ``time_us`` best estimate (UTC µs); ``window_start_us`` / ``window_stop_us`` the last
-    element set before and the first after it (the burn lies between, or at most a day
-    before the window when timed by crossing). ``delta_a_km`` / ``delta_i_deg`` the
+    element set before and the first after it (the burn lies between, or up to two days
+    before the window when the last set before it was a stale fit). ``delta_a_km`` / ``delta_i_deg`` the
     changes of mean semi-major axis and inclination; ``z_a`` / ``z_i`` them in units of the
     object's local noise ``sigma_a_km`` / ``sigma_i_deg``; delta-v in m/s, from the changes
     whose z-score reaches the threshold (the others are noise);
@@ -93,7 +103,8 @@ class Maneuver:
     ``evidence_start_us`` / ``evidence_stop_us`` the epochs of the first and last set the
     detection's trends rest on. ``phase_rate_change_rad_day`` the measured change of the
     along-track rate and ``phase_rate_ratio`` its ratio to the one Δa implies (``None``
-    when Δa is within the noise).
+    when Δa is within the noise); ``phase_rate_sigma_rad_day`` the standard error of that
+    measured change for the object's own along-track noise.
     """
 
     norad_id: int | None
@@ -120,16 +131,24 @@ class Maneuver:
     spanning_indices: tuple[int, ...]
     phase_rate_change_rad_day: float | None
     phase_rate_ratio: float | None
+    phase_rate_sigma_rad_day: float | None
     evidence_start_us: int
     evidence_stop_us: int
 
     @property
     def along_track_consistent(self) -> bool:
         """Whether the along-track motion changed as the change of semi-major axis says it
-        must (within a factor :data:`RATE_AGREEMENT`, trends crossing at the burn); true
-        when only the plane changed."""
+        must (within a factor :data:`RATE_AGREEMENT`, trends crossing at the burn) and
+        the object's along-track noise could tell that change from none (the expected
+        change at least :data:`RATE_SIGMAS` standard errors); true when only the plane
+        changed."""
         r = self.phase_rate_ratio
-        return r is None or (1.0 / RATE_AGREEMENT <= r <= RATE_AGREEMENT and self.timing_method == "crossing")
+        if r is None:
+            return True
+        if not 1.0 / RATE_AGREEMENT <= r <= RATE_AGREEMENT or self.timing_method == "gap-midpoint":
+            return False
+        expected = abs(self.phase_rate_change_rad_day / r)  # rad/day, from Δa
+        return self.phase_rate_sigma_rad_day is not None and expected >= RATE_SIGMAS * self.phase_rate_sigma_rad_day
 
     def as_dict(self) -> dict:
         """JSON-ready mapping: times as ISO-8601 UTC ``Z`` text, sizes with units in the names."""
@@ -148,7 +167,10 @@ def detect_maneuvers(series: ElementSeries, config: DetectorConfig = DetectorCon
     """
     if len(series) < 2 * (max(config.windows) + config.gap):
         return []
-    found = sorted((m for w in sorted(set(config.windows)) for m in _detect(series, w, config)),
+    # The object's own along-track noise per set (rad): what the along-track check can resolve.
+    phase_sigma = rolling_scale(prediction_residuals(series.t_day, series.phase_rad), config.scale_span,
+                                PHASE_QUANTUM_RAD)
+    found = sorted((m for w in sorted(set(config.windows)) for m in _detect(series, w, phase_sigma, config)),
                    key=lambda m: -max(m.z_a, m.z_i))
     kept: list[Maneuver] = []
     for m in found:
@@ -157,7 +179,7 @@ def detect_maneuvers(series: ElementSeries, config: DetectorConfig = DetectorCon
     return sorted(kept, key=lambda m: m.time_us)
 
 
-def _detect(series: ElementSeries, w: int, config: DetectorConfig) -> list[Maneuver]:
+def _detect(series: ElementSeries, w: int, phase_sigma: np.ndarray, config: DetectorConfig) -> list[Maneuver]:
     """The maneuvers found with trends over ``w`` element sets."""
     t = series.t_day
     b = np.arange(w, len(t) - w + 1)
@@ -187,7 +209,7 @@ def _detect(series: ElementSeries, w: int, config: DetectorConfig) -> list[Maneu
         lead = 0 if channels[0][4][k] >= channels[1][4][k] else 1
         x, lines = channels[lead][0], channels[lead][1]
         onset, settled = _locate(t, x, lines, int(b[k]), min(config.gap, w - 1), float(channels[lead][3][k]))
-        found.append(_maneuver(series, channels, k, w, onset, settled, config))
+        found.append(_maneuver(series, channels, k, w, onset, settled, float(phase_sigma[onset - 1]), config))
     # Keep what still stands once the burn is located: a jump above the threshold between the
     # trends just before and just after it, with the along-track motion changed to match.
     return [m for m in found if max(m.z_a, m.z_i) >= config.z_threshold and m.along_track_consistent]
@@ -229,7 +251,7 @@ def _locate(t: np.ndarray, x: np.ndarray, lines: WindowLines, boundary: int, gap
     return int(js[onset]), int(js[settled])
 
 
-def _maneuver(series: ElementSeries, channels, k: int, w: int, onset: int, settled: int,
+def _maneuver(series: ElementSeries, channels, k: int, w: int, onset: int, settled: int, phase_sigma: float,
               config: DetectorConfig) -> Maneuver:
     t = series.t_day
     first_post = onset
@@ -249,6 +271,13 @@ def _maneuver(series: ElementSeries, channels, k: int, w: int, onset: int, settl
     ratio = rate_change / expected if expected and np.isfinite(rate_change) else None
     if expected and ratio is None:
         ratio = float("inf")  # Δa with too few sets to check the along-track motion: not confirmed
+    rate_sigma = rate_change_sigma(t, first_post, phase_sigma, skip=settled - first_post,
+                                   points=min(config.timing_points, w + 1))
+    if method == "crossing" and expected:
+        refined = continuity_time_day(t, series.phase_rad, first_post, expected, skip=settled - first_post,
+                                      points=min(config.timing_points, w + 1))
+        if refined is not None:
+            t_burn, method = refined, "continuity"
     drift_before = drift_after = None
     if series.geo:
         drift = series.longitude_drift_deg_day()
@@ -286,6 +315,7 @@ def _maneuver(series: ElementSeries, channels, k: int, w: int, onset: int, settl
         spanning_indices=tuple(int(i) for i in series.index[first_post:settled]),
         phase_rate_change_rad_day=rate_change if np.isfinite(rate_change) else None,
         phase_rate_ratio=ratio,
+        phase_rate_sigma_rad_day=rate_sigma if np.isfinite(rate_sigma) else None,
         evidence_start_us=int(series.epochs_us[pre_win]),
         evidence_stop_us=int(series.epochs_us[min(len(t), post_win + w) - 1]),
     )

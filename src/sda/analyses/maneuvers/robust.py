@@ -3,7 +3,9 @@
 Element sets are noisy and now and then wrong (a bad fit, a cross-tag), so every
 trend here is a Theil–Sen line (median of pairwise slopes; Sen 1968) over a short
 window of consecutive sets, and every noise scale is a quantile of absolute
-deviations from a running median, scaled to a Gaussian σ.
+deviations from a running median, scaled to a Gaussian σ. The noise of a series
+sampled along a smooth curve (the along-track phase) is measured on each sample's
+error of prediction from a parabola through its neighbours.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import erfinv
 
-__all__ = ["WindowLines", "window_lines", "step_sizes", "rolling_scale", "rolling_quantile"]
+__all__ = ["WindowLines", "window_lines", "step_sizes", "rolling_scale", "rolling_quantile", "prediction_residuals"]
 
 #: Quantile of the absolute deviations the noise is measured by: the lower quartile stays a
 #: measure of the noise while up to about half the jumps near it are disturbed by maneuvers.
@@ -91,3 +93,23 @@ def rolling_scale(values: np.ndarray, span: int, floor: float, mask: np.ndarray 
     deviation = np.abs(x - rolling_quantile(x, span, 0.5))
     sigma = rolling_quantile(deviation, span, QUANTILE) / _HALF_NORMAL_QUANTILE
     return np.where(np.isfinite(sigma), np.maximum(sigma, floor), floor)
+
+
+def prediction_residuals(t: np.ndarray, x: np.ndarray, half: int = 3) -> np.ndarray:
+    """Error of predicting each sample from a parabola through its ``half`` neighbours on
+    each side, divided by ``sqrt(1 + leverage)`` so that for independent noise of σ per
+    sample it has σ too. NaN for the ``half`` samples at each end. Shape of ``x``."""
+    n = len(t)
+    out = np.full(n, np.nan)
+    if n < 2 * half + 1:
+        return out
+    tt = sliding_window_view(t, 2 * half + 1)
+    xx = sliding_window_view(x, 2 * half + 1)
+    others = np.r_[0:half, half + 1:2 * half + 1]
+    dt = tt[:, others] - tt[:, [half]]
+    design = np.stack([np.ones_like(dt), dt, dt * dt], axis=2)  # (windows, 2 half, 3)
+    normal = np.linalg.inv(np.einsum("wki,wkj->wij", design, design))
+    coef = np.einsum("wij,wkj,wk->wi", normal, design, xx[:, others])
+    # At the centre dt = 0: the prediction is the constant term, its leverage normal[0, 0].
+    out[half:n - half] = (xx[:, half] - coef[:, 0]) / np.sqrt(1.0 + normal[:, 0, 0])
+    return out

@@ -17,7 +17,7 @@ samples that survive is it propagated with SGP4.
    gives the straight-line miss over the sample's interval; with the tidal curvature
    margin of :mod:`~sda.analyses.screening.sieve` it must be within ``D``.
 3. Runs of kept samples are refined with SGP4 by
-   :func:`~sda.analyses.screening.refine.refine_run` on edges every half step.
+   :func:`~sda.analyses.screening.refine.refine_runs` on edges every half step.
 
 **Bounds.** What the mean-element model leaves out (drag's decay since the epoch,
 SGP4's short-period out-of-plane terms, lunar-solar terms of deep-space orbits) is
@@ -32,7 +32,7 @@ encounter is at least ``v sin(i_rel)`` (above 75 m/s), so the range rate is mono
 over each 10-s refinement step near an encounter: its derivative ``|v_rel|² + d . a_rel``
 stays positive while ``|v_rel| > 0.0023 |d|`` per second (the tidal bound of ``a_rel``
 in LEO), which that speed ensures within 30 km, so each step holds at most one closest
-approach (the grid path makes the same assumption over its 24-s sub-steps).
+approach (the grid path makes the same assumption over its 40-s sub-steps).
 
 Secondaries left to the grid path: co-planar ones, those whose drag bound exceeds
 :data:`MAX_DRAG_KM`, eccentricity of :data:`MAX_ECCENTRICITY` or more, deep-space
@@ -50,7 +50,7 @@ import numba
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
-from sda.analyses.screening.refine import Encounter, refine_run
+from sda.analyses.screening.refine import Encounters, refine_runs
 from sda.core.times import US_PER_S, us_to_jd_fr
 
 __all__ = ["PRIMARY_STEP_S", "BOUND_SAFETY", "PrimaryTrack", "element_table", "path_bounds_km",
@@ -243,6 +243,24 @@ def _radius_range(e, t_s, x, y, z, theta):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _radii_may_meet(e, theta, reach, r_lo, r_hi):
+    """Whether :func:`_radius_range` of element row ``e`` (at any time, in any direction,
+    for an angle up to ``theta``), widened by ``reach`` km, can meet the radii
+    ``[r_lo, r_hi]`` km at all. Its bounds: SGP4's long-period eccentricity ``E`` lies
+    within ``|aycof| / p`` of the mean eccentricity, the ellipse's radius between
+    ``a (1 - E)`` and ``a (1 + E)``, the factor ``c1`` within ``0.75 J2 |con41| / p²``
+    of 1, and the short-period part within ``|c2| (1 + 2 theta)``."""
+    ecc, a = e[_ECC], e[_A]
+    e_max = min(ecc + abs(e[_AYCOF]) / (a * (1.0 - ecc * ecc)), 0.999)
+    pl_min = a * (1.0 - e_max * e_max)
+    c1_dev = 0.75 * _J2 * abs(e[_CON41]) / (pl_min * pl_min)
+    short = 0.25 * _J2 / pl_min * abs(e[_X1MTH2]) * (1.0 + 2.0 * theta)
+    lo = (a * (1.0 - e_max) * (1.0 - c1_dev) - short) * _RE_KM
+    hi = (a * (1.0 + e_max) * (1.0 + c1_dev) + short) * _RE_KM
+    return lo - reach <= r_hi and hi + reach >= r_lo
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _residuals(el, r, times_s):
     """See :func:`path_residuals_km`."""
     n, m = r.shape[0], r.shape[1]
@@ -318,6 +336,7 @@ def _path_samples(p_times, p_states, p_rlo, p_rhi, p_speed, p_w, p_off, p_rmin, 
     n_k = p_times.shape[0]
     half = 0.5 * (p_times[1] - p_times[0])
     t_mid = 0.5 * (p_times[0] + p_times[n_k - 1])
+    p_lo_min, p_hi_max = p_rlo.min(), p_rhi.max()
     n_out = 0
     for q in range(rows.shape[0]):
         i = rows[q]
@@ -336,6 +355,8 @@ def _path_samples(p_times, p_states, p_rlo, p_rhi, p_speed, p_w, p_off, p_rmin, 
         theta = 2.0 * (p_speed * half + thr + plane_km[i]) / r_low \
             + (abs(e[_ARGPDOT]) + abs(e[_NODEDOT])) / 60.0 * half
         reach = radial_km[i] + thr
+        if not _radii_may_meet(e, theta, reach, p_lo_min, p_hi_max):
+            continue
         first_out = n_out
         # The node's cosine and sine by rotation from the middle of the track (a Taylor
         # series, to 2e-12 for the turns of at most 0.3 rad a slab of a day brings).
@@ -414,11 +435,11 @@ def _time_samples(p_times, p_states, p_rmin, cand_k, states, r_perigee, thr):
 
 def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondaries: np.ndarray, start_us: int,
                     stop_us: int, threshold_km: float, window_us: tuple[int, int], grid_step_s: float
-                    ) -> tuple[list[tuple[int, int, Encounter]], np.ndarray]:
+                    ) -> tuple[Encounters, np.ndarray]:
     """Encounters within ``threshold_km`` between ``primaries`` and the ``secondaries`` the
     filter covers (indices into ``satrecs``), TCA in ``window_us`` ∩ ``[start_us, stop_us)``.
 
-    Returns ``(events, rest)``: ``(i, j, Encounter)`` with ``i < j`` (states in that
+    Returns ``(events, rest)``: the encounters, with ``i < j`` (states in that
     order), and the secondaries left to the grid path (see the module docstring).
     ``grid_step_s``: the grid path's node spacing; a secondary the orbit path keeps at
     more samples than the grid would propagate it goes to the grid.
@@ -427,7 +448,7 @@ def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondarie
     step_us = int(PRIMARY_STEP_S * US_PER_S)
     tracks = [PrimaryTrack(satrecs[p], start_us, stop_us) for p in primaries]
     if secondaries.size == 0 or not all(t.valid for t in tracks):
-        return [], secondaries
+        return Encounters.empty(), secondaries
     sats = [satrecs[r] for r in secondaries]
     el = element_table(sats)
     t0, t1 = (start_us - step_us) / US_PER_S, (stop_us + step_us) / US_PER_S
@@ -479,8 +500,8 @@ def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondarie
         states, failed = _sgp4_at(sats, cand_row, sample_us[cand_k])
         usable[cand_row[failed]] = False
         staged.append((cand_row, cand_k, states, sample_us))
-    events = []
     half_us = step_us // 2
+    run_i, run_j, run_edges = [], [], []
     for p, track, (cand_row, cand_k, states, sample_us) in zip(primaries, tracks, staged):
         keep = _time_samples(track.times_s, track.states, track.r_min, cand_k, states, r_perigee[cand_row],
                              float(threshold_km)) & usable[cand_row]
@@ -491,12 +512,16 @@ def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondarie
                 continue
             s = int(secondaries[kept_row[a]])
             first, last = int(kept_k[a]), int(kept_k[b - 1])
-            edges = np.arange(sample_us[first] - half_us, sample_us[last] + half_us + 1, half_us, dtype=np.int64)
-            i, j = (int(p), s) if p < s else (s, int(p))
-            for enc in refine_run(satrecs[i], satrecs[j], start_us, edges, (lo_w, hi_w)):
-                if enc.miss_km <= threshold_km:
-                    events.append((i, j, enc))
-    return events, secondaries[~usable]
+            run_edges.append(np.arange(sample_us[first] - half_us, sample_us[last] + half_us + 1, half_us,
+                                       dtype=np.int64))
+            run_i.append(min(int(p), s))
+            run_j.append(max(int(p), s))
+    if not run_i:
+        return Encounters.empty(), secondaries[~usable]
+    run_starts = np.concatenate(([0], np.cumsum([e.size for e in run_edges])))
+    edges = np.clip(np.concatenate(run_edges), lo_w, hi_w)
+    events = refine_runs(satrecs, np.array(run_i), np.array(run_j), edges, run_starts, start_us, (lo_w, hi_w))
+    return events.select(events.miss_km <= threshold_km), secondaries[~usable]
 
 
 def _sgp4_at(sats: Sequence[Satrec], rows: np.ndarray, times_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,8 +25,8 @@ from sgp4.api import SatrecArray
 from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
 from sda.core.times import us_to_jd_fr
 
-__all__ = ["J2", "CoarseGrid", "propagate_grid", "speed_cap_km_s", "radius_ranges", "inconsistent",
-           "repair_derivatives", "accelerations", "hermite5_weights", "interpolation_error_km",
+__all__ = ["J2", "CoarseGrid", "load_kernels", "propagate_grid", "speed_cap_km_s", "radius_ranges", "inconsistent",
+           "repair_derivatives", "accelerations", "hermite5_weights", "interpolate", "interpolation_error_km",
            "orbit_bounds"]
 
 J2 = 0.001082616  # WGS-72
@@ -67,34 +67,66 @@ def propagate_grid(satrecs: SatrecArray, times_us: np.ndarray, radius_lo_km: np.
     """
     jd, fr = us_to_jd_fr(times_us)
     err, r, v = satrecs.sgp4(jd, fr)
-    with np.errstate(invalid="ignore"):
-        rn = np.linalg.norm(r, axis=2)
-        vn = np.linalg.norm(v, axis=2)
-        plausible = (rn >= radius_lo_km[:, None]) & (rn <= radius_hi_km[:, None]) & (vn <= speed_cap[:, None])
-    valid = (err == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2) & plausible
-    r = np.where(valid[..., None], r, 0.0)
-    v = np.where(valid[..., None], v, 0.0)
-    a = accelerations(r.reshape(-1, 3)).reshape(r.shape)
+    valid = np.empty(err.shape, dtype=np.bool_)
+    a = np.empty_like(r)
+    _check_states(err, r, v, np.asarray(radius_lo_km, dtype=np.float64), np.asarray(radius_hi_km, dtype=np.float64),
+                  np.asarray(speed_cap, dtype=np.float64), valid, a)
     return CoarseGrid(np.asarray(times_us, dtype=np.int64), r, v, a, valid)
+
+
+@numba.njit(cache=True)
+def _check_states(err, r, v, radius_lo, radius_hi, speed_cap, valid, a):
+    """In one pass over SGP4's output (``err`` (n, m), ``r``/``v`` (n, m, 3)): ``valid``
+    where SGP4 succeeded with a finite state inside the radius band and under the speed
+    cap; invalid states zeroed in place; ``a`` the two-body + J2 accelerations (zero
+    where invalid)."""
+    for i in range(r.shape[0]):
+        for t in range(r.shape[1]):
+            x, y, z = r[i, t, 0], r[i, t, 1], r[i, t, 2]
+            vx, vy, vz = v[i, t, 0], v[i, t, 1], v[i, t, 2]
+            rn = math.sqrt(x * x + y * y + z * z)
+            vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+            # NaN fails every comparison, so non-finite states are invalid too.
+            ok = err[i, t] == 0 and radius_lo[i] <= rn <= radius_hi[i] and vn <= speed_cap[i]
+            valid[i, t] = ok
+            if not ok:
+                r[i, t, :] = 0.0
+                v[i, t, :] = 0.0
+                a[i, t, :] = 0.0
+                continue
+            _accel(x, y, z, a[i, t])
+
+
+def load_kernels() -> None:
+    """Set numba's compiler state up in this process (a few tenths of a second, once),
+    so that worker processes forked from it inherit it instead of each doing it again;
+    the compiled kernels themselves then load from numba's cache in milliseconds."""
+    accelerations(np.zeros((1, 3)))
+
+
+@numba.njit(cache=True)
+def _accel(x, y, z, out):
+    """Two-body + J2 acceleration (km/s²) at the TEME position ``(x, y, z)`` km into
+    ``out`` (3,); zero at the origin."""
+    r2 = x * x + y * y + z * z
+    if r2 == 0.0:
+        out[:] = 0.0
+        return
+    rn = math.sqrt(r2)
+    mu_r3 = MU_KM3_S2 / (r2 * rn)
+    f = J2 * 1.5 * MU_KM3_S2 * EARTH_RADIUS_KM**2 / (r2 * r2 * rn)
+    zz = 5.0 * z * z / r2
+    out[0] = -mu_r3 * x - f * x * (1.0 - zz)
+    out[1] = -mu_r3 * y - f * y * (1.0 - zz)
+    out[2] = -mu_r3 * z - f * z * (3.0 - zz)
 
 
 @numba.njit(cache=True)
 def accelerations(r: np.ndarray) -> np.ndarray:
     """Two-body + J2 acceleration (km/s²) at TEME positions ``r`` (k, 3) km; zero at the origin."""
-    out = np.zeros_like(r)
-    k = J2 * 1.5 * MU_KM3_S2 * EARTH_RADIUS_KM**2
+    out = np.empty_like(r)
     for i in range(r.shape[0]):
-        x, y, z = r[i, 0], r[i, 1], r[i, 2]
-        r2 = x * x + y * y + z * z
-        if r2 == 0.0:
-            continue
-        rn = math.sqrt(r2)
-        mu_r3 = MU_KM3_S2 / (r2 * rn)
-        f = k / (r2 * r2 * rn)
-        zz = 5.0 * z * z / r2
-        out[i, 0] = -mu_r3 * x - f * x * (1.0 - zz)
-        out[i, 1] = -mu_r3 * y - f * y * (1.0 - zz)
-        out[i, 2] = -mu_r3 * z - f * z * (3.0 - zz)
+        _accel(r[i, 0], r[i, 1], r[i, 2], out[i])
     return out
 
 
@@ -124,6 +156,30 @@ def hermite5_weights(d: float, s: float) -> np.ndarray:
     w[1, 4] = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
     w[1, 5] = (30.0 * s2 - 60.0 * s3 + 30.0 * s4) / d
     return w
+
+
+@numba.njit(cache=True)
+def _interpolate(p, v, a, objects, steps, frac, d):
+    """See :func:`interpolate`."""
+    out = np.empty((objects.shape[0], 6))
+    for c in range(objects.shape[0]):
+        i, m = objects[c], steps[c]
+        w = hermite5_weights(d, frac[c])
+        for r in range(2):
+            for x in range(3):
+                out[c, 3 * r + x] = (w[r, 0] * p[i, m, x] + w[r, 1] * v[i, m, x] + w[r, 2] * a[i, m, x]
+                                     + w[r, 3] * a[i, m + 1, x] + w[r, 4] * v[i, m + 1, x]
+                                     + w[r, 5] * p[i, m + 1, x])
+    return out
+
+
+def interpolate(grid: CoarseGrid, objects: np.ndarray, steps: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Quintic Hermite TEME states (k, 6) km, km/s of grid rows ``objects`` (k,) at
+    fraction ``frac`` (k,) of coarse steps ``steps`` (k,) (step m runs from node m to
+    node m + 1)."""
+    d = float((grid.times_us[1] - grid.times_us[0]) / 1e6)
+    return _interpolate(grid.position_km, grid.velocity_km_s, grid.accel_km_s2, np.asarray(objects, np.int64),
+                        np.asarray(steps, np.int64), np.asarray(frac, np.float64), d)
 
 
 def orbit_bounds(mean_motion_rev_day: np.ndarray, eccentricity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,11 +257,24 @@ def inconsistent(grid: CoarseGrid) -> np.ndarray:
     which would make the Hermite interpolation wrong by tens of km.
     """
     d = float((grid.times_us[1] - grid.times_us[0]) / 1e6)
-    p, v, a = grid.position_km, grid.velocity_km_s, grid.accel_km_s2
-    step = p[:, 1:] - p[:, :-1]
-    res = step - 0.5 * d * (v[:, :-1] + v[:, 1:]) - d * d / 12.0 * (a[:, :-1] - a[:, 1:])
-    limit = MAX_INCONSISTENCY_FRACTION * np.linalg.norm(step, axis=2) + INCONSISTENCY_FLOOR_KM
-    return np.linalg.norm(res, axis=2) > limit
+    return _inconsistent(grid.position_km, grid.velocity_km_s, grid.accel_km_s2, d)
+
+
+@numba.njit(cache=True)
+def _inconsistent(p, v, a, d):
+    """:func:`inconsistent` on the node arrays (n, m, 3) of a grid with step ``d`` (s)."""
+    out = np.empty((p.shape[0], p.shape[1] - 1), dtype=np.bool_)
+    for i in range(p.shape[0]):
+        for t in range(p.shape[1] - 1):
+            s2 = 0.0
+            e2 = 0.0
+            for c in range(3):
+                step = p[i, t + 1, c] - p[i, t, c]
+                res = step - 0.5 * d * (v[i, t, c] + v[i, t + 1, c]) - d * d / 12.0 * (a[i, t, c] - a[i, t + 1, c])
+                s2 += step * step
+                e2 += res * res
+            out[i, t] = math.sqrt(e2) > MAX_INCONSISTENCY_FRACTION * math.sqrt(s2) + INCONSISTENCY_FLOOR_KM
+    return out
 
 
 def repair_derivatives(grid: CoarseGrid, rows: np.ndarray, satrecs: SatrecArray) -> None:

@@ -43,10 +43,10 @@ from sgp4.api import Satrec, SatrecArray
 
 from sda.analyses.screening.chunks import Chunk, plan_chunks
 from sda.analyses.screening.pathfilter import screen_on_paths
-from sda.analyses.screening.refine import refine_run
-from sda.analyses.screening.sampling import (inconsistent, interpolation_error_km,
-                                            orbit_bounds, propagate_grid, radius_ranges, repair_derivatives,
-                                            speed_cap_km_s)
+from sda.analyses.screening.refine import Encounters, refine_runs
+from sda.analyses.screening.sampling import (CoarseGrid, inconsistent, interpolate, interpolation_error_km,
+                                            load_kernels, orbit_bounds, propagate_grid, radius_ranges,
+                                            repair_derivatives, speed_cap_km_s)
 from sda.analyses.screening.sieve import sieve_interval
 from sda.analyses.screening.volume import ScreeningVolume
 from sda.catalog.records import Conjunction, ElementSet
@@ -64,11 +64,11 @@ BAND_MARGIN_FRACTION = 0.01
 #: Coarse steps tried, longest first (s); the longest whose error bound is small enough wins.
 COARSE_STEPS_S = (600.0, 480.0, 360.0, 300.0, 240.0, 180.0, 120.0, 60.0)
 #: Largest interpolation error bound (km) accepted for the coarse step.
-MAX_INTERPOLATION_ERROR_KM = 0.5
+MAX_INTERPOLATION_ERROR_KM = 2.0
 #: Longest time slab (s) of one chunk.
 MAX_SLAB_S = 86_400.0
 #: Target length (s) of the sieve's fine sub-steps.
-FINE_STEP_S = 24.0
+FINE_STEP_S = 40.0
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,10 @@ def _bands(sets: Sequence[ElementSet], window_s: float) -> tuple[np.ndarray, np.
 
 
 def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams,
-                 satrecs: Sequence[Satrec] | None = None) -> list[tuple[int, int, object]]:
-    """Every encounter of ``chunk`` within the volume's bounding sphere: ``(i, j, Encounter)``
-    with indices into ``sets``, ``i < j``. ``satrecs``, if given, are the SGP4 records
-    of ``sets`` (same order), built once for many chunks.
+                 satrecs: Sequence[Satrec] | None = None) -> Encounters:
+    """Every encounter of ``chunk`` within the volume's bounding sphere, with indices
+    ``i < j`` into ``sets``. ``satrecs``, if given, are the SGP4 records of ``sets``
+    (same order), built once for many chunks.
 
     Pure: the same inputs give the same result in any process.
     """
@@ -130,15 +130,15 @@ def screen_chunk(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
     found, rest = screen_on_paths(satrecs, chunk.group_a, chunk.group_b, chunk.start_us, chunk.stop_us,
                                   params.volume.bounding_radius_km, window, params.coarse_step_s)
     rest = np.union1d(np.intersect1d(chunk.group_b, chunk.group_a), rest)
-    return found + _screen_grid(sets, replace(chunk, group_b=rest), params, satrecs)
+    return Encounters.concatenate([found, _screen_grid(sets, replace(chunk, group_b=rest), params, satrecs)])
 
 
 def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningParams,
-                 satrecs: Sequence[Satrec] | None) -> list[tuple[int, int, object]]:
+                 satrecs: Sequence[Satrec] | None) -> Encounters:
     """:func:`screen_chunk` on the coarse SGP4 grid, the sieve and the refinement."""
     rows = np.union1d(chunk.group_a, chunk.group_b)
     if rows.size < 2:
-        return []
+        return Encounters.empty()
     sats = [satrec_of(sets[r]) if satrecs is None else satrecs[r] for r in rows]
     array = SatrecArray(sats)
     step_us = int(round(params.coarse_step_s * US_PER_S))
@@ -193,22 +193,53 @@ def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
         cand_g.append(m * params.fine_steps + out[2][:count])
     ci, cj, cg = np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_g)
     if ci.size == 0:
-        return []
+        return Encounters.empty()
     window = (max(params.window_start_us, chunk.start_us), min(params.window_stop_us, chunk.stop_us))
-    events: list[tuple[int, int, object]] = []
     order = np.lexsort((cg, cj, ci))
     ci, cj, cg = ci[order], cj[order], cg[order]
-    # Runs of consecutive sub-steps of one pair.
-    brk = np.nonzero((np.diff(ci) != 0) | (np.diff(cj) != 0) | (np.diff(cg) > 1))[0] + 1
-    for a, b in zip(np.concatenate(([0], brk)), np.concatenate((brk, [len(ci)]))):
-        i, j = int(ci[a]), int(cj[a])
-        first, last = int(cg[a]), int(cg[b - 1])
-        edges = np.array([_sub_step_start(chunk.start_us, step_us, params.fine_steps, g)
-                          for g in range(first, last + 2)], dtype=np.int64)
-        for enc in refine_run(sats[i], sats[j], params.window_start_us, edges, window):
-            if enc.miss_km <= thr:
-                events.append((int(rows[i]), int(rows[j]), enc))
-    return events
+    # UTC µs where each sub-step g (coarse step g // fine_steps) starts, and runs of
+    # consecutive sub-steps of one pair.
+    g = np.arange(n_steps * params.fine_steps + 1, dtype=np.int64)
+    sub_starts = (chunk.start_us + (g // params.fine_steps) * step_us
+                  + (g % params.fine_steps) * step_us // params.fine_steps)
+    # A run of n sub-steps has n + 1 edges: its sub-steps' starts and the next one.
+    first = np.concatenate(([0], np.nonzero((np.diff(ci) != 0) | (np.diff(cj) != 0) | (np.diff(cg) > 1))[0] + 1))
+    last = np.concatenate((first[1:], [ci.size])) - 1
+    n_edges = cg[last] - cg[first] + 2
+    run_starts = np.concatenate(([0], np.cumsum(n_edges)))
+    within = np.arange(run_starts[-1]) - np.repeat(run_starts[:-1], n_edges)
+    edges = np.clip(sub_starts[np.repeat(cg[first], n_edges) + within], *window)
+    rates = _edge_rates(grid, eps, np.repeat(ci[first], n_edges), np.repeat(cj[first], n_edges),
+                        (edges - chunk.start_us) / (params.coarse_step_s * US_PER_S), within == 0)
+    found = refine_runs(sats, ci[first], cj[first], edges, run_starts, params.window_start_us, window, rates)
+    found = found.select(found.miss_km <= thr)
+    found.i, found.j = rows[found.i], rows[found.j]
+    return found
+
+
+def _edge_rates(grid: CoarseGrid, eps: np.ndarray, i: np.ndarray, j: np.ndarray, steps: np.ndarray,
+                opening: np.ndarray) -> np.ndarray:
+    """Range rates (km²/s) of pairs of grid rows ``i``, ``j`` (k,) at ``steps`` (k,
+    coarse steps from the grid's start) from the interpolation, NaN where its error
+    could change the sign. ``opening`` (k,) marks a run's first edge, which lies in the
+    step it opens; the others lie in the step they close (the steps the sieve used).
+
+    With position and velocity errors of at most ``e_r = 2 (eps_i + eps_j)`` and
+    ``e_v = e_r 10 / D`` (the sieve's bounds), the range rate ``dr . dv`` is off by at
+    most ``|dr| e_v + |dv| e_r + e_r e_v``.
+    """
+    n_steps = grid.times_us.size - 1
+    m = np.where(opening, np.floor(steps), np.ceil(steps) - 1).astype(np.int64).clip(0, n_steps - 1)
+    frac = steps - m
+    s1 = interpolate(grid, i, m, frac)
+    s2 = interpolate(grid, j, m, frac)
+    dr, dv = s2[:, :3] - s1[:, :3], s2[:, 3:] - s1[:, 3:]
+    d = float((grid.times_us[1] - grid.times_us[0]) / 1e6)
+    e_r = 2.0 * (eps[i] + eps[j])
+    e_v = e_r * 10.0 / d
+    bound = np.linalg.norm(dr, axis=1) * e_v + np.linalg.norm(dv, axis=1) * e_r + e_r * e_v
+    rate = np.einsum("ij,ij->i", dr, dv)
+    return np.where(np.abs(rate) > bound, rate, np.nan)
 
 
 #: ``(sets, satrecs)`` of the screening under way, inherited by forked worker processes
@@ -216,47 +247,50 @@ def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
 _INHERITED: tuple[list[ElementSet], list[Satrec | None]] | None = None
 
 
-def _screen_inherited_chunk(chunk: Chunk, params: ScreeningParams) -> list[tuple[int, int, object]]:
+def _screen_inherited_chunk(chunk: Chunk, params: ScreeningParams) -> Encounters:
     """:func:`screen_chunk` on the element sets and SGP4 records the worker inherited."""
     sets, satrecs = _INHERITED
     return screen_chunk(sets, chunk, params, satrecs)
 
 
-def _sub_step_start(start_us: int, step_us: int, fine_steps: int, g: int) -> int:
-    """UTC µs where global sub-step ``g`` (coarse step g // fine_steps) of a chunk starts."""
-    m, k = divmod(g, fine_steps)
-    return start_us + m * step_us + (k * step_us) // fine_steps
+def _distinct(found: Encounters) -> Encounters:
+    """``found`` sorted by TCA without repeats: an encounter of a pair within 1 s of one
+    already kept for that pair (found by two chunks) is dropped."""
+    order = np.lexsort((found.tca_us, found.j, found.i))
+    i, j, tca = found.i[order].tolist(), found.j[order].tolist(), found.tca_us[order].tolist()
+    keep = np.zeros(len(order), dtype=bool)
+    last = None
+    for k in range(len(order)):
+        if last is None or (i[k], j[k]) != last[:2] or tca[k] - last[2] >= US_PER_S:
+            keep[k] = True
+            last = (i[k], j[k], tca[k])
+    kept = found.select(order[keep])
+    return kept.select(np.argsort(kept.tca_us, kind="stable"))
 
 
-def _conjunctions(sets: Sequence[ElementSet], events: list[tuple[int, int, object]], volume: ScreeningVolume,
+def _conjunctions(sets: Sequence[ElementSet], found: Encounters, volume: ScreeningVolume,
                   primary_first: np.ndarray | None) -> list[Conjunction]:
-    """Conjunctions of refined encounters ``(i, j, Encounter)`` whose miss vector lies in
-    the volume, object 1 the primary where there are primaries (RTN of object 2 in
-    object 1's frame, computed for all encounters at once)."""
-    if not events:
-        return []
-    first = np.array([i for i, _, _ in events])
-    second = np.array([j for _, j, _ in events])
-    s1 = np.array([e.state_1 for _, _, e in events])
-    s2 = np.array([e.state_2 for _, _, e in events])
+    """Conjunctions of refined encounters whose miss vector lies in the volume, object 1
+    the primary where there are primaries (RTN of object 2 in object 1's frame, computed
+    for all encounters at once)."""
+    first, second, s1, s2 = found.i, found.j, found.state_1, found.state_2
     if primary_first is not None:
         swap = ~primary_first[first] & primary_first[second]
         first, second = np.where(swap, second, first), np.where(swap, first, second)
         s1, s2 = np.where(swap[:, None], s2, s1), np.where(swap[:, None], s1, s2)
     dr, dv = s2[:, :3] - s1[:, :3], s2[:, 3:] - s1[:, 3:]
     miss_rtn, _ = to_rtn(dr, dv, s1[:, :3], s1[:, 3:])
-    miss = np.linalg.norm(dr, axis=1)
-    speed = np.linalg.norm(dv, axis=1)
+    miss = np.linalg.norm(dr, axis=1).tolist()
+    speed = np.linalg.norm(dv, axis=1).tolist()
+    tca = found.tca_us.tolist()
+    threshold = volume.bounding_radius_km
     out = []
-    for k, (_, _, enc) in enumerate(events):
-        if not volume.contains(miss_rtn[k]):
-            continue
+    for k in np.nonzero(volume.contains(miss_rtn))[0].tolist():
         a, b = sets[first[k]], sets[second[k]]
         out.append(Conjunction(
-            norad_id_1=a.norad_id, norad_id_2=b.norad_id, tca_us=enc.tca_us,
-            miss_distance_km=float(miss[k]), relative_speed_km_s=float(speed[k]),
-            miss_rtn_km=miss_rtn[k], state_1=s1[k], state_2=s2[k], frame="TEME",
-            epoch_1_us=a.epoch_us, epoch_2_us=b.epoch_us, screening_threshold_km=volume.bounding_radius_km,
+            norad_id_1=a.norad_id, norad_id_2=b.norad_id, tca_us=tca[k], miss_distance_km=miss[k],
+            relative_speed_km_s=speed[k], miss_rtn_km=miss_rtn[k], state_1=s1[k], state_2=s2[k], frame="TEME",
+            epoch_1_us=a.epoch_us, epoch_2_us=b.epoch_us, screening_threshold_km=threshold,
         ))
     return out
 
@@ -302,40 +336,35 @@ def screen(
         for p in prim_idx:
             overlap |= (lo <= hi[p] + thr) & (hi >= lo[p] - thr)
         cand_idx = np.nonzero(overlap)[0]
-    # Two slabs a worker (each builds its own SGP4 records), and slabs of at most a day
-    # (a day's grid of the whole catalog is about 300 MB).
+    # Two slabs a worker (each builds its own SGP4 records), slabs of at most a day (a
+    # day's grid of the whole catalog is about 300 MB), and as many for every worker.
     n_slabs = max(2 * workers if workers > 1 else 1, math.ceil(window_s / MAX_SLAB_S))
+    n_slabs = -(-n_slabs // workers) * workers
     chunks = plan_chunks(len(sets), start_us, stop_us, coarse_step_s=coarse, n_slabs=n_slabs,
                          primaries=prim_idx, candidates=cand_idx)
-    raw: list[tuple[int, int, object]] = []
+    parts: list[Encounters] = []
+    # SGP4 records of the objects the chunks screen, built once.
+    screened = np.zeros(len(sets), dtype=bool)
+    screened[np.union1d(chunks[0].group_a, chunks[0].group_b)] = True
+    satrecs = [satrec_of(s) if screened[k] else None for k, s in enumerate(sets)]
     if workers > 1 and len(chunks) > 1:
-        # Forked workers inherit the element sets and their SGP4 records (of the objects
-        # the chunks screen) instead of receiving a pickled copy with every chunk.
+        # Forked workers inherit the element sets, their SGP4 records and the compiled
+        # kernels instead of receiving a pickled copy with every chunk.
         global _INHERITED
-        screened = np.zeros(len(sets), dtype=bool)
-        screened[np.union1d(chunks[0].group_a, chunks[0].group_b)] = True
-        _INHERITED = (sets, [satrec_of(s) if screened[k] else None for k, s in enumerate(sets)])
+        _INHERITED = (sets, satrecs)
+        load_kernels()
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_screen_inherited_chunk, c, params) for c in chunks]
                 for done, fut in enumerate(futures, 1):
-                    raw.extend(fut.result())
+                    parts.append(fut.result())
                     if progress:
                         progress(done, len(chunks))
         finally:
             _INHERITED = None
     else:
         for done, c in enumerate(chunks, 1):
-            raw.extend(screen_chunk(sets, c, params))
+            parts.append(screen_chunk(sets, c, params, satrecs))
             if progress:
                 progress(done, len(chunks))
-    unique: list[tuple[int, int, object]] = []
-    seen: dict[tuple[int, int], list[int]] = {}
-    for i, j, enc in sorted(raw, key=lambda e: e[2].tca_us):
-        times = seen.setdefault((i, j), [])
-        if any(abs(enc.tca_us - t) < US_PER_S for t in times):
-            continue
-        times.append(enc.tca_us)
-        unique.append((i, j, enc))
-    return _conjunctions(sets, unique, volume, primary_flags)
-
+    return _conjunctions(sets, _distinct(Encounters.concatenate(parts)), volume, primary_flags)

@@ -78,49 +78,6 @@ def _radix_argsort(keys, order, tmp, count):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr, s_mid,
-               out_i, out_j, out_k, out_tau, out_d, n_out):
-    """Full test of the objects at sorted positions ``qa``/``qb`` (see :func:`sieve_interval`)."""
-    dx0 = ox[qb] - ox[qa]
-    dx1 = oy[qb] - oy[qa]
-    dx2 = oz[qb] - oz[qa]
-    d2 = dx0 * dx0 + dx1 * dx1 + dx2 * dx2
-    dv0 = ovx[qb] - ovx[qa]
-    dv1 = ovy[qb] - ovy[qa]
-    dv2 = ovz[qb] - ovz[qa]
-    dist = math.sqrt(d2)
-    vv = dv0 * dv0 + dv1 * dv1 + dv2 * dv2
-    speed = math.sqrt(vv)
-    err_lin = 2.0 * (oeps[qa] + oeps[qb]) + 2.0 * (oepv[qa] + oepv[qb]) * h
-    rho = dist + speed * h
-    rm3 = ormin3[qa] if ormin3[qa] < ormin3[qb] else ormin3[qb]
-    margin = 0.5 * (3.0 * MU_KM3_S2 / rm3 * rho) * h * h + err_lin
-    if dist - speed * h > thr + margin:
-        return n_out
-    tau = 0.0
-    if vv > 0.0:
-        tau = -(dx0 * dv0 + dx1 * dv1 + dx2 * dv2) / vv
-        if tau > h:
-            tau = h
-        elif tau < -h:
-            tau = -h
-    m0 = dx0 + dv0 * tau
-    m1 = dx1 + dv1 * tau
-    m2 = dx2 + dv2 * tau
-    dmin = math.sqrt(m0 * m0 + m1 * m1 + m2 * m2)
-    if dmin <= thr + margin:
-        if n_out < out_i.shape[0]:
-            i, j = oid[qa], oid[qb]
-            out_i[n_out] = i if i < j else j
-            out_j[n_out] = j if i < j else i
-            out_k[n_out] = k
-            out_tau[n_out] = s_mid + tau
-            out_d[n_out] = dmin
-        n_out += 1
-    return n_out
-
-
-@numba.njit(cache=True, error_model="numpy")
 def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b,
                    out_i, out_j, out_k, out_tau, out_d):
     """Candidate pairs of one coarse step; returns how many were found.
@@ -164,9 +121,8 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
     ovy = np.empty(m_all)
     ovz = np.empty(m_all)
     osp = np.empty(m_all)
-    oeps = np.empty(m_all)
-    oepv = np.empty(m_all)
-    ormin3 = np.empty(m_all)
+    oerr = np.empty(m_all)
+    ocurv = np.empty(m_all)
     oid = np.empty(m_all, dtype=np.int64)
     oa = np.empty(m_all, dtype=np.bool_)
     ob = np.empty(m_all, dtype=np.bool_)
@@ -260,10 +216,9 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
             ovy[q] = cvy[c]
             ovz[q] = cvz[c]
             osp[q] = csp[c]
-            oeps[q] = eps[i]
-            oepv[q] = eps[i] * eps_v_scale
+            oerr[q] = 2.0 * eps[i] * (1.0 + eps_v_scale * h)
             r = rmin[i]
-            ormin3[q] = r * r * r
+            ocurv[q] = 1.5 * MU_KM3_S2 * h * h / (r * r * r)
             oid[q] = i
             oa[q] = in_a[i]
             ob[q] = in_b[i]
@@ -325,6 +280,33 @@ def sieve_interval(p0, v0, a0, p1, v1, a1, ok, step_s, n_fine, thr, eps, rmin, v
                         # With a small group A, two of its objects are tested once, from the lower position.
                         if small_a and (qb == qa or (oa[qb] and qb < qa)):
                             continue
-                        n_out = _test_pair(qa, qb, k, ox, oy, oz, ovx, ovy, ovz, oeps, oepv, ormin3, oid, h, thr,
-                                           s_mid, out_i, out_j, out_k, out_tau, out_d, n_out)
+                        # The full test (module docstring): the straight-line closest
+                        # approach within the sub-step against the threshold plus margin.
+                        dv0 = ovx[qb] - ovx[qa]
+                        dv1 = ovy[qb] - ovy[qa]
+                        dv2 = ovz[qb] - ovz[qa]
+                        dist = math.sqrt(dx0 * dx0 + dx1 * dx1 + dx2 * dx2)
+                        vv = dv0 * dv0 + dv1 * dv1 + dv2 * dv2
+                        speed = math.sqrt(vv)
+                        rho = dist + speed * h
+                        margin = max(ocurv[qa], ocurv[qb]) * rho + oerr[qa] + oerr[qb]
+                        if dist - speed * h > thr + margin:
+                            continue
+                        tau = 0.0
+                        if vv > 0.0:
+                            tau = min(h, max(-h, -(dx0 * dv0 + dx1 * dv1 + dx2 * dv2) / vv))
+                        m0 = dx0 + dv0 * tau
+                        m1 = dx1 + dv1 * tau
+                        m2 = dx2 + dv2 * tau
+                        dmin = math.sqrt(m0 * m0 + m1 * m1 + m2 * m2)
+                        if dmin > thr + margin:
+                            continue
+                        if n_out < out_i.shape[0]:
+                            i, j = oid[qa], oid[qb]
+                            out_i[n_out] = min(i, j)
+                            out_j[n_out] = max(i, j)
+                            out_k[n_out] = k
+                            out_tau[n_out] = s_mid + tau
+                            out_d[n_out] = dmin
+                        n_out += 1
     return n_out

@@ -45,11 +45,11 @@ class ScreeningVolume:
             return max(self.radial_km, self.in_track_km, self.cross_track_km)
         return float(np.sqrt(self.radial_km**2 + self.in_track_km**2 + self.cross_track_km**2))
 
-    def contains(self, miss_rtn_km: np.ndarray) -> bool:
-        """Whether a miss vector (3,) km in object 1's RTN frame lies in the volume."""
-        r, t, n = (abs(float(x)) for x in miss_rtn_km)
+    def contains(self, miss_rtn_km: np.ndarray) -> np.ndarray:
+        """Whether each miss vector (..., 3) km in object 1's RTN frame lies in the volume (...)."""
+        r, t, n = np.moveaxis(np.abs(np.asarray(miss_rtn_km, dtype=np.float64)), -1, 0)
         if self.kind == "sphere":
             return r * r + t * t + n * n <= self.radius_km**2
         if self.kind == "ellipsoid":
             return (r / self.radial_km) ** 2 + (t / self.in_track_km) ** 2 + (n / self.cross_track_km) ** 2 <= 1.0
-        return r <= self.radial_km and t <= self.in_track_km and n <= self.cross_track_km
+        return (r <= self.radial_km) & (t <= self.in_track_km) & (n <= self.cross_track_km)
