@@ -7,7 +7,9 @@ one with an altitude limit.
 
 Figures:
 * SDA's :func:`find_passes` over all 1,000 x 10 x 7 days (one process; wall time, and
-  the process's CPU time, which the other work on a shared machine disturbs less);
+  the process's CPU time, which the other work on a shared machine disturbs less), after
+  a warm-up call on 5 satellites x 1 day that loads the compiled kernels (or compiles
+  them, about 15 s of CPU, the first time after an install; numba caches them on disk);
 * the reference: skyfield's pass finder ``EarthSatellite.find_events`` for each area's
   centre with the elevation matching the off-nadir limit, per satellite and area, timed
   on the first ``SDA_BENCH_OVERFLIGHT_REF`` satellites (default 20) x 10 areas and scaled
@@ -16,6 +18,8 @@ Figures:
   independent skyfield reference of :func:`skyfield_passes` (skyfield SGP4, frames and
   geodesy, bisection of the same margin on a 10 s grid): every reference pass must have
   an SDA pass with entry and exit within 1 s; the largest difference is printed.
+
+The load average is printed before and after: on a shared machine, compare CPU-time ratios.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def _satellites() -> list:
 
 def run() -> list[dict]:
     sats = _satellites()
+    print("  load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    find_passes(sats[:N_AGREEMENT], AREAS, START_US, 86400.0)  # warm-up: compiled kernels loaded
     t, cpu = time.perf_counter(), time.process_time()
     passes = find_passes(sats, AREAS, START_US, WINDOW_S)
     sda_s, sda_cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -96,6 +102,9 @@ def run() -> list[dict]:
                 else:
                     worst = max(worst, min(d))
             extra_short += max(0, len(mine) - len(ref))
+    print("  load average (1, 5, 15 min) after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    print(f"  SDA {sda_s:.2f} s wall, {sda_cpu:.2f} s CPU; skyfield (scaled) {ref_s:.1f} s wall, {ref_cpu:.1f} s CPU",
+          flush=True)
     print(f"  {len(passes):,} passes; skyfield find_events on {n_ref} satellites x {len(AREAS)} areas "
           f"({n_events} events), scaled x{len(sats) / n_ref:g}", flush=True)
     print(f"  agreement on {N_AGREEMENT} satellites x {len(AREAS)} areas: {n_checked} reference passes, "

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WGS84_A_KM", "WGS84_F", "geodetic_of", "geodetic_sin_cos", "ellipsoid_radius_km", "ellipsoid_radius_sc_km",
-           "unit_vector"]
+__all__ = ["WGS84_A_KM", "WGS84_F", "geodetic_of", "geodetic_sin_cos", "geodetic_sin_cos_xyz", "ellipsoid_radius_km",
+           "ellipsoid_radius_sc_km", "unit_vector"]
 
 #: WGS-84 equatorial radius (km) and flattening.
 WGS84_A_KM = 6378.137
@@ -27,15 +27,21 @@ def geodetic_sin_cos(position_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """``(sin_lat, cos_lat, rho_km, height_km)`` of Earth-fixed positions ``(..., 3)`` km, without
     trigonometric calls (``rho_km`` is the distance from the polar axis); each ``(...)``."""
     p = np.asarray(position_km, dtype=np.float64)
-    rho = np.hypot(p[..., 0], p[..., 1])
-    z = p[..., 2]
+    return geodetic_sin_cos_xyz(p[..., 0], p[..., 1], p[..., 2])
+
+
+def geodetic_sin_cos_xyz(px, py, z):
+    """:func:`geodetic_sin_cos` of the coordinates ``px``, ``py``, ``z`` (km) given apart, elementwise:
+    floats or arrays of one shape. Plain arithmetic, so it also compiles with ``numba.njit`` for
+    per-point kernels."""
+    rho = np.sqrt(px * px + py * py)
     y, x = WGS84_A_KM * z, _B_KM * rho  # tan(beta) = y / x
     for _ in range(_ITERATIONS):
-        norm = np.hypot(x, y)
+        norm = np.sqrt(x * x + y * y)
         sb, cb = y / norm, x / norm
-        num, den = z + _EP2 * _B_KM * sb**3, rho - _E2 * WGS84_A_KM * cb**3  # tan(lat) = num / den
+        num, den = z + _EP2 * _B_KM * sb * sb * sb, rho - _E2 * WGS84_A_KM * cb * cb * cb  # tan(lat) = num / den
         y, x = (1.0 - WGS84_F) * num, den
-    norm = np.hypot(num, den)
+    norm = np.sqrt(num * num + den * den)
     sl, cl = num / norm, den / norm
     height = rho * cl + z * sl - WGS84_A_KM * np.sqrt(1.0 - _E2 * sl * sl)
     return sl, cl, rho, height

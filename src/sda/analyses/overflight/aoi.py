@@ -24,6 +24,9 @@ angle, :meth:`AreaOfInterest.margin_rad`): the signed angular distance from the 
 the area's boundary (negative inside) minus the reach ``λ_max(η_max, k)``, and, with
 altitude limits, the larger of that and the height excess over a limit divided by the
 Earth's mean radius (so one unit of ``g`` is about 6,371 km either way).
+
+The geometry itself is computed point by point in :mod:`.geometry` (compiled with
+numba), which the pass search calls directly; this module reads areas and holds them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sda.analyses.overflight import geometry
 from sda.core.geodesy import unit_vector
 from sda.errors import ParseError
 
@@ -42,33 +46,28 @@ __all__ = ["AreaOfInterest", "load_areas", "areas_from_geojson", "reach_rad", "o
 
 #: Largest angular radius (degrees) of an area around its centre.
 MAX_CAP_DEG = 80.0
-_MEAN_EARTH_RADIUS_KM = 6371.0088
+
+
+def _points(p) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(p, dtype=np.float64).reshape(-1, 3))
+
+
+def _flat(x) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
 
 
 def reach_rad(max_off_nadir_rad: float, k: np.ndarray) -> np.ndarray:
-    """Central angle (rad) from the nadir to the farthest ground point seen within ``max_off_nadir_rad``.
-
-    ``k = 1 + h/R`` (satellite distance over ground radius, any shape). Capped at the
-    horizon, ``acos(1/k)``, when the look angle reaches past the Earth's limb.
-    """
+    """Central angle (rad) from the nadir to the farthest ground point seen within ``max_off_nadir_rad``
+    (:func:`.geometry.reach`), for ``k = 1 + h/R`` of any shape."""
     k = np.asarray(k, dtype=np.float64)
-    s = k * math.sin(max_off_nadir_rad)
-    out = np.arcsin(np.minimum(s, 1.0)) - max_off_nadir_rad
-    past = s >= 1.0
-    if past.any():
-        out[past] = np.arccos(1.0 / k[past])
-    return out
+    return geometry.reach_of(float(max_off_nadir_rad), _flat(k)).reshape(k.shape)
 
 
 def off_nadir_rad(central_angle_rad: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Off-nadir angle (rad) of a ground point at ``central_angle_rad`` from the nadir; ``k = 1 + h/R``."""
-    lam = np.maximum(central_angle_rad, 0.0)
-    return np.arctan2(np.sin(lam), k - np.cos(lam))
-
-
-def _chord_angle(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Angle (rad) between unit vectors ``(..., 3)`` (broadcasting), accurate near zero."""
-    return 2.0 * np.arcsin(np.minimum(np.linalg.norm(p - q, axis=-1) / 2.0, 1.0))
+    """Off-nadir angle (rad) of a ground point at ``central_angle_rad`` from the nadir; ``k = 1 + h/R``
+    (:func:`.geometry.off_nadir`; the two broadcast together)."""
+    lam, k = np.broadcast_arrays(np.asarray(central_angle_rad, dtype=np.float64), np.asarray(k, dtype=np.float64))
+    return geometry.off_nadir_of(_flat(lam), _flat(k)).reshape(lam.shape)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +76,8 @@ class AreaOfInterest:
     (not repeating the first), outer rings and holes alike (in/out is even-odd over all rings).
 
     Derived on construction: the cap (``center`` unit vector, ``cap_rad`` angular radius
-    holding every vertex), the edges' end points ``a``, ``b`` ``(E, 3)`` and normals, and
-    the gnomonic coordinates of the vertices about the centre.
+    holding every vertex) and the arrays the compiled geometry works on
+    (:meth:`kernel_arrays`, laid out as :mod:`.geometry` describes).
     """
 
     name: str
@@ -88,14 +87,9 @@ class AreaOfInterest:
     max_altitude_km: float | None = None
     center: np.ndarray = field(init=False, repr=False)
     cap_rad: float = field(init=False)
-    _a: np.ndarray = field(init=False, repr=False)
-    _b: np.ndarray = field(init=False, repr=False)
-    _n: np.ndarray = field(init=False, repr=False)
-    _na: np.ndarray = field(init=False, repr=False)
-    _bn: np.ndarray = field(init=False, repr=False)
-    _gnomonic_axes: np.ndarray = field(init=False, repr=False)
-    _ga: np.ndarray = field(init=False, repr=False)
-    _gb: np.ndarray = field(init=False, repr=False)
+    edges: np.ndarray = field(init=False, repr=False)
+    axes: np.ndarray = field(init=False, repr=False)
+    limits: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_off_nadir_deg < 90.0:
@@ -106,7 +100,7 @@ class AreaOfInterest:
                             for r in self.rings])
         center = a.sum(axis=0)
         center /= np.linalg.norm(center)
-        cap = float(np.max(_chord_angle(center, a)))
+        cap = float(np.max(2.0 * np.arcsin(np.minimum(np.linalg.norm(a - center, axis=-1) / 2.0, 1.0))))
         if cap > math.radians(MAX_CAP_DEG):
             raise ValueError(f"area {self.name!r} reaches {math.degrees(cap):.1f}° from its centre; "
                              f"at most {MAX_CAP_DEG:g}° is supported")
@@ -117,92 +111,49 @@ class AreaOfInterest:
             east = np.array([1.0, 0.0, 0.0])
         east /= np.linalg.norm(east)
         axes = np.stack((east, np.cross(center, east), center))
+
+        def gnomonic(p):  # (N, 2) gnomonic coordinates about the centre
+            q = p @ axes.T
+            return q[:, :2] / q[:, 2:3]
+
+        edges = np.concatenate((a, b, n, np.cross(n, a), np.cross(b, n), gnomonic(a), gnomonic(b)), axis=1)
+        limits = np.empty(geometry.LIMIT_COLUMNS)
+        eta = math.radians(self.max_off_nadir_deg)
+        limits[[geometry.LIM_CAP, geometry.LIM_COS_CAP, geometry.LIM_OFF_NADIR, geometry.LIM_SIN_OFF_NADIR]] = (
+            cap, math.cos(cap), eta, math.sin(eta))
+        limits[geometry.LIM_MIN_ALT] = -np.inf if self.min_altitude_km is None else self.min_altitude_km
+        limits[geometry.LIM_MAX_ALT] = np.inf if self.max_altitude_km is None else self.max_altitude_km
         put = object.__setattr__
         put(self, "center", center)
         put(self, "cap_rad", cap)
-        put(self, "_a", a)
-        put(self, "_b", b)
-        put(self, "_n", n)
-        put(self, "_na", np.cross(n, a))
-        put(self, "_bn", np.cross(b, n))
-        put(self, "_gnomonic_axes", axes)
-        put(self, "_ga", self._gnomonic(a))
-        put(self, "_gb", self._gnomonic(b))
+        put(self, "edges", np.ascontiguousarray(edges))
+        put(self, "axes", np.ascontiguousarray(axes))
+        put(self, "limits", limits)
 
     @property
     def max_off_nadir_rad(self) -> float:
         return math.radians(self.max_off_nadir_deg)
 
-    def _gnomonic(self, p: np.ndarray) -> np.ndarray:
-        """``(N, 2)`` gnomonic coordinates about the centre of unit vectors ``(N, 3)`` in its hemisphere."""
-        q = p @ self._gnomonic_axes.T
-        return q[:, :2] / q[:, 2:3]
+    def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(edges, axes, limits)``: the area as the functions of :mod:`.geometry` take it."""
+        return self.edges, self.axes, self.limits
 
     def contains(self, p: np.ndarray) -> np.ndarray:
         """Whether unit vectors ``(N, 3)`` are inside the area (even-odd rule over every ring)."""
-        p = np.asarray(p, dtype=np.float64).reshape(-1, 3)
-        inside = np.zeros(len(p), dtype=bool)
-        near = p @ self.center > math.cos(self.cap_rad)
-        if not near.any():
-            return inside
-        xy = self._gnomonic(p[near])
-        x, y = xy[:, :1], xy[:, 1:]
-        xa, ya, xb, yb = self._ga[:, 0], self._ga[:, 1], self._gb[:, 0], self._gb[:, 1]
-        straddles = (ya > y) != (yb > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_cross = xa + (y - ya) * (xb - xa) / (yb - ya)
-        inside[near] = (np.count_nonzero(straddles & (x < x_cross), axis=1) % 2) == 1
-        return inside
-
-    def _nearest_edges(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For unit vectors ``(N, 3)``: the nearest edge ``(N,)`` and whether the nearest point is inside
-        that edge's arc (else it is one of its ends). Compares cosines of the distances: ``sqrt(1 − s²)``
-        to the great circle of an arc the point projects into, ``p·a`` and ``p·b`` to the ends."""
-        s = p @ self._n.T
-        on_arc = (p @ self._na.T >= 0.0) & (p @ self._bn.T >= 0.0)
-        closeness = np.where(on_arc, np.sqrt(np.maximum(1.0 - s * s, 0.0)), np.maximum(p @ self._a.T, p @ self._b.T))
-        k = closeness.argmax(axis=1)
-        return k, on_arc[np.arange(len(p)), k]
-
-    def _distance_to_edges(self, p: np.ndarray, k: np.ndarray, on_arc: np.ndarray) -> np.ndarray:
-        """Angular distance (rad) of unit vectors ``(N, 3)`` to edges ``k`` ``(N,)`` (see :meth:`_nearest_edges`)."""
-        arc = np.arcsin(np.minimum(np.abs(np.einsum("ij,ij->i", p, self._n[k])), 1.0))
-        ends = np.minimum(_chord_angle(p, self._a[k]), _chord_angle(p, self._b[k]))
-        return np.where(on_arc, arc, ends)
+        return geometry.contains_of(_points(p), *self.kernel_arrays())
 
     def signed_distance_rad(self, p: np.ndarray) -> np.ndarray:
         """Angular distance (rad) from unit vectors ``(N, 3)`` to the area's boundary, negative inside."""
-        p = np.asarray(p, dtype=np.float64).reshape(-1, 3)
-        k, on_arc = self._nearest_edges(p)
-        d = self._distance_to_edges(p, k, on_arc)
-        return np.where(self.contains(p), -d, d)
+        return geometry.signed_distance_of(_points(p), *self.kernel_arrays())
 
     def nearest_point(self, p: np.ndarray) -> np.ndarray:
         """The area's point nearest each unit vector ``(N, 3)`` (the vector itself when inside), ``(N, 3)``."""
-        p = np.asarray(p, dtype=np.float64).reshape(-1, 3)
-        k, on_arc = self._nearest_edges(p)
-        n, a, b = self._n[k], self._a[k], self._b[k]
-        foot = p - np.einsum("ij,ij->i", p, n)[:, None] * n
-        foot /= np.linalg.norm(foot, axis=1, keepdims=True)
-        end = np.where((_chord_angle(p, a) <= _chord_angle(p, b))[:, None], a, b)
-        out = np.where(on_arc[:, None], foot, end)
-        return np.where(self.contains(p)[:, None], p, out)
-
-    def altitude_margin_rad(self, height_km: np.ndarray) -> np.ndarray | None:
-        """Height excess over the altitude limits, in units of the Earth's mean radius; ``None`` without limits."""
-        if self.min_altitude_km is None and self.max_altitude_km is None:
-            return None
-        h = np.asarray(height_km, dtype=np.float64)
-        low = -np.inf if self.min_altitude_km is None else self.min_altitude_km
-        high = np.inf if self.max_altitude_km is None else self.max_altitude_km
-        return np.maximum(low - h, h - high) / _MEAN_EARTH_RADIUS_KM
+        return geometry.nearest_point_of(_points(p), *self.kernel_arrays())
 
     def margin_rad(self, nadir: np.ndarray, k: np.ndarray, height_km: np.ndarray) -> np.ndarray:
         """The overflight margin ``g`` (see the module docstring) of nadir unit vectors ``(N, 3)``
         with ``k = 1 + h/R`` and heights ``height_km`` ``(N,)``; ``g ≤ 0`` while over the area."""
-        g = self.signed_distance_rad(nadir) - reach_rad(self.max_off_nadir_rad, np.asarray(k).reshape(-1))
-        alt = self.altitude_margin_rad(np.asarray(height_km).reshape(-1))
-        return g if alt is None else np.maximum(g, alt)
+        return geometry.margin_of(_points(nadir), _flat(k), _flat(height_km), *self.kernel_arrays())
 
 
 def _fail(file: str, element: str, expected: str, found) -> ParseError:
