@@ -48,6 +48,18 @@ def _timed(fn):
     return out, time.perf_counter() - t
 
 
+def _timed_sda(label: str, fn):
+    """``fn()`` timed, printing its CPU time (this process and its workers) and the
+    machine's load average before it: what tells a busy machine from a slow run."""
+    load = os.getloadavg()[0]
+    before = os.times()
+    out, wall = _timed(fn)
+    after = os.times()
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+    print(f"  {label}: {cpu:.1f} s of CPU in all processes, load average {load:.1f} before the run", flush=True)
+    return out, wall
+
+
 def _describe(kind: str, c) -> None:
     print(f"    {kind}: {c.norad_id_1} x {c.norad_id_2} at {format_utc(c.tca_us)}, miss {c.miss_distance_km:.4f} km, "
           f"{c.relative_speed_km_s:.4f} km/s", flush=True)
@@ -90,16 +102,16 @@ def run() -> list[dict]:
 
     sda_day = None
     if screen is not None:
-        sda_day, wall = _timed(lambda: screen(sets, start_us=START_US, window_s=DAY_S, threshold_km=THRESHOLD_KM,
-                                              workers=2))
+        sda_day, wall = _timed_sda("24 h", lambda: screen(sets, start_us=START_US, window_s=DAY_S,
+                                                          threshold_km=THRESHOLD_KM, workers=2))
         results.append(report("SDA screen all-vs-all 24 h, 2 workers", wall, "s", reference="astroz",
                               ref_value=az_day.wall_s, target="<= 10 s"))
-        _, wall = _timed(lambda: screen(sets, start_us=START_US, window_s=WEEK_S, threshold_km=THRESHOLD_KM,
-                                        workers=2))
+        _, wall = _timed_sda("7 d", lambda: screen(sets, start_us=START_US, window_s=WEEK_S,
+                                                   threshold_km=THRESHOLD_KM, workers=2))
         results.append(report("SDA screen all-vs-all 7 d, 2 workers", wall, "s", reference="astroz",
                               ref_value=az_week.wall_s if az_week else None, target="<= 60 s"))
-        _, wall = _timed(lambda: screen(sets, start_us=START_US, window_s=WEEK_S, threshold_km=THRESHOLD_KM,
-                                        primaries=[ISS], workers=2))
+        _, wall = _timed_sda("ISS 7 d", lambda: screen(sets, start_us=START_US, window_s=WEEK_S,
+                                                       threshold_km=THRESHOLD_KM, primaries=[ISS], workers=2))
         results.append(report("SDA screen ISS vs catalog 7 d, 2 workers", wall, "s", target="<= 1 s"))
 
     brute, wall = _timed(lambda: screen_bruteforce(shell, start_us=START_US, window_s=DAY_S,

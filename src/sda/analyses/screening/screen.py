@@ -47,7 +47,7 @@ from sda.analyses.screening.refine import Encounters, refine_runs
 from sda.analyses.screening.sampling import (CoarseGrid, inconsistent, interpolate, interpolation_error_km,
                                             load_kernels, orbit_bounds, propagate_grid, radius_ranges,
                                             repair_derivatives, speed_cap_km_s)
-from sda.analyses.screening.sieve import sieve_interval
+from sda.analyses.screening.sieve import sieve_steps
 from sda.analyses.screening.volume import ScreeningVolume
 from sda.catalog.records import Conjunction, ElementSet
 from sda.core.frames import to_rtn
@@ -163,9 +163,7 @@ def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
     in_a = np.isin(rows, chunk.group_a)
     in_b = np.isin(rows, chunk.group_b)
     thr = params.volume.bounding_radius_km
-    size = 4096
-    cand_i, cand_j, cand_g = [], [], []
-    near = None
+    ok = grid.valid[:, :-1] & grid.valid[:, 1:]
     if not np.array_equal(in_a, in_b):
         # Pairs with a few primaries: in each step keep only objects whose radius can
         # come within the screening distance of a primary's radius.
@@ -173,25 +171,16 @@ def _screen_grid(sets: Sequence[ElementSet], chunk: Chunk, params: ScreeningPara
         near = np.zeros_like(r_lo, dtype=bool)
         for p in np.nonzero(in_a)[0]:
             near |= (r_lo <= r_hi[p] + thr) & (r_hi >= r_lo[p] - thr)
-        near[in_a] = True
-    for m in range(n_steps):
-        ok = grid.valid[:, m] & grid.valid[:, m + 1]
-        if near is not None:
-            ok &= near[:, m]
-        while True:
-            out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
-                   np.empty(size), np.empty(size))
-            count = sieve_interval(
-                grid.position_km[:, m], grid.velocity_km_s[:, m], grid.accel_km_s2[:, m],
-                grid.position_km[:, m + 1], grid.velocity_km_s[:, m + 1], grid.accel_km_s2[:, m + 1],
-                ok, params.coarse_step_s, params.fine_steps, thr, eps, rmin, vcap, in_a, in_b, *out)
-            if count <= size:
-                break
-            size = 2 * count
-        cand_i.append(out[0][:count])
-        cand_j.append(out[1][:count])
-        cand_g.append(m * params.fine_steps + out[2][:count])
-    ci, cj, cg = np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_g)
+        ok &= near | in_a[:, None]
+    size = 64 * ok.size // max(len(rows), 1) * params.fine_steps + 4096  # ~1.5x the catalog's rate
+    while True:
+        out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64))
+        count = sieve_steps(grid.position_km, grid.velocity_km_s, grid.accel_km_s2, ok, params.coarse_step_s,
+                            params.fine_steps, thr, eps, rmin, vcap, in_a, in_b, *out)
+        if count <= size:
+            break
+        size = 2 * count
+    ci, cj, cg = out[0][:count], out[1][:count], out[2][:count]
     if ci.size == 0:
         return Encounters.empty()
     window = (max(params.window_start_us, chunk.start_us), min(params.window_stop_us, chunk.stop_us))
