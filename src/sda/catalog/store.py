@@ -350,6 +350,20 @@ def _object_reader(keys: Sequence[str]):
     return obj
 
 
+def _npy(arr: np.ndarray | None) -> bytes | None:
+    """An array as ``.npy`` bytes (no pickles), or ``None``."""
+    if arr is None:
+        return None
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _from_npy(blob: bytes | None) -> np.ndarray | None:
+    """The array of :func:`_npy` bytes, or ``None``."""
+    return None if blob is None else np.load(io.BytesIO(blob), allow_pickle=False)
+
+
 class Store:
     """Catalog storage on SQLite or PostgreSQL (``url`` as SQLAlchemy takes it)."""
 

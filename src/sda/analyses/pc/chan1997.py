@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sda.analyses.pc.encounter import PcResult, pc_in_principal_axes
 
 __all__ = ["METHOD", "MAX_TERMS", "pc_chan_2d", "pc_chan1997"]

@@ -341,9 +341,8 @@ def _path_samples(p_times, p_states, p_rlo, p_rhi, p_speed, p_w, p_off, p_rmin, 
     for q in range(rows.shape[0]):
         i = rows[q]
         e = el[i]
-        a_er, ecc, inc = e[_A], e[_ECC], e[_INC]
+        inc = e[_INC]
         sin_i, cos_i = math.sin(inc), math.cos(inc)
-        p_er = a_er * (1.0 - ecc * ecc)
         g_rate = p_speed * min(1.0, sin_hi[q]) + p_w + p_rmax * abs(e[_NODEDOT]) / 60.0
         margin_g = thr + plane_km[i] + g_rate * half
         nd = abs(e[_NODEDOT]) / 60.0
