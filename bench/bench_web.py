@@ -94,11 +94,13 @@ def _stream_latency(url: str, key: str, store, conjunction, owner: str) -> float
 
     t = threading.Thread(target=read, daemon=True)
     t.start()
-    opened.wait(10)
+    if not opened.wait(10):
+        raise RuntimeError("the alert stream did not open within 10 s")
     time.sleep(0.3)
     t0 = time.perf_counter()
     _raise(store, conjunction, owner)
-    arrived.wait(30)
+    if not arrived.wait(30):
+        raise RuntimeError("the alert raised never arrived on the stream (30 s)")
     return time.perf_counter() - t0
 
 

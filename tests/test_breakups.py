@@ -18,8 +18,9 @@ from sgp4.api import WGS72, Satrec
 from sda.analyses.breakups.backtrace import node_convergence
 from sda.analyses.breakups.cluster import launch_clouds, launch_designator, parent_candidates, similar_orbits
 from sda.analyses.breakups.gabbard import gabbard_points, plot_gabbard
-from sda.analyses.breakups.secular import secular_elements, secular_rates, semi_major_axis_from_tle_km
+from sda.analyses.breakups.secular import secular_elements, secular_rates
 from sda.catalog.records import ElementSet
+from sda.core.orbits import semi_major_axis_from_tle_km
 from sda.core.times import US_PER_DAY, format_utc, parse_utc_us
 from sda.ingest.tle import iter_tle
 from sda.propagation.sgp4 import propagate

@@ -16,7 +16,7 @@ import pytest
 
 from sda.analyses.maneuvers import DetectorConfig, detect_maneuvers, element_series
 from sda.analyses.maneuvers.classify import delta_v_m_s
-from sda.analyses.maneuvers.elements import brouwer_semi_major_axis_km
+from sda.core.orbits import semi_major_axis_from_tle_km
 from sda.catalog.records import ElementSet
 from sda.core.orbits import MU_KM3_S2
 from sda.core.times import US_PER_DAY, parse_utc_us
@@ -28,7 +28,7 @@ def _mean_motion_of(a_km: float, inc_deg: float, ecc: float = 0.001) -> float:
     """Kozai mean motion (rev/day) whose SGP4 mean semi-major axis is ``a_km`` (Newton on the inverse)."""
     n = math.sqrt(MU_KM3_S2 / a_km**3) * 86400 / (2 * math.pi)
     for _ in range(20):
-        a = float(brouwer_semi_major_axis_km(n, ecc, inc_deg))
+        a = float(semi_major_axis_from_tle_km(n, ecc, inc_deg))
         n *= (a / a_km) ** 1.5
     return n
 

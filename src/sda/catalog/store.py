@@ -737,9 +737,11 @@ class Store:
         return out
 
     def warnings(self, kind: str | None = None, norad_id: int | None = None, since_us: int | None = None,
-                 data_modes: tuple[str, ...] = ("REAL",), *, principal: Principal | None = None) -> list[Warning]:
+                 data_modes: tuple[str, ...] = ("REAL",), *, principal: Principal | None = None,
+                 limit: int | None = None, warning_id: int | None = None) -> list[Warning]:
         """Stored warnings (of one kind, about one object, with event time at or after
-        ``since_us``) that ``principal`` may see, newest event first."""
+        ``since_us``, or the one of ``warning_id``) that ``principal`` may see, newest event
+        first; at most ``limit``."""
         w = s.warnings
         stmt = self._restrict(select(w).where(w.c.data_mode.in_(data_modes)), w.c.marking_id, principal)
         stmt = stmt.order_by(w.c.time_us.desc(), w.c.id.desc())
@@ -749,6 +751,10 @@ class Store:
             stmt = stmt.where(w.c.norad_id == norad_id)
         if since_us is not None:
             stmt = stmt.where(w.c.time_us >= since_us)
+        if warning_id is not None:
+            stmt = stmt.where(w.c.id == warning_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
             return [Warning(r.kind, r.norad_id, r.time_us, r.confidence, r.summary, json.loads(r.evidence),
                             tuple(json.loads(r.related_ids)), r.window_start_us, r.window_stop_us, r.marking,
@@ -1044,9 +1050,9 @@ class Store:
         return rows
 
     def alerts(self, owner: str | None = None, since_us: int | None = None, *, principal: Principal | None = None,
-               data_modes: tuple[str, ...] | None = None) -> list[Alert]:
+               data_modes: tuple[str, ...] | None = None, limit: int | None = None) -> list[Alert]:
         """Stored alerts (of one owner, created at or after ``since_us``, in ``data_modes``;
-        ``None``: every mode) that ``principal`` may see, newest first."""
+        ``None``: every mode) that ``principal`` may see, newest first; at most ``limit``."""
         al = s.alerts
         stmt = self._restrict(select(al), al.c.marking_id, principal)
         stmt = stmt.order_by(al.c.created_at_us.desc(), al.c.id.desc())
@@ -1056,6 +1062,8 @@ class Store:
             stmt = stmt.where(al.c.owner == owner)
         if since_us is not None:
             stmt = stmt.where(al.c.created_at_us >= since_us)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
             return [self._alert(r) for r in conn.execute(stmt)]
 
@@ -1171,9 +1179,7 @@ class Store:
 
     def _restrict(self, stmt, marking_id_column, principal: Principal | None):
         """``stmt`` limited to what ``principal`` may see (unchanged for ``None`` or the local operator)."""
-        if principal is None or principal.is_local:
-            return stmt
-        return stmt.where(self.visible(marking_id_column, principal))
+        return stmt.where(_visible_sql(marking_id_column, principal.partner)) if _restricted(principal) else stmt
 
     # ---- partners, principals, API keys ---------------------------------------------
     def create_partner(self, name: str, description: str | None = None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sda.core.frames import teme_to_itrs
+from sda.core.geodesy import unit_vector
 from sda.core.times import UNIX_EPOCH_JD, US_PER_DAY
 
 __all__ = ["sun_direction_of_date", "sun_direction_itrs", "sun_elevation_deg"]
@@ -51,5 +52,5 @@ def sun_elevation_deg(epochs_us, lat_deg, lon_deg) -> np.ndarray:
     """
     t, lat, lon = np.broadcast_arrays(np.asarray(epochs_us, dtype=np.int64), np.radians(lat_deg), np.radians(lon_deg))
     s = sun_direction_itrs(t.reshape(-1))
-    up = np.stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)), axis=-1).reshape(-1, 3)
+    up = unit_vector(lat, lon).reshape(-1, 3)
     return np.degrees(np.arcsin(np.clip(np.einsum("ij,ij->i", up, s), -1.0, 1.0))).reshape(t.shape)

@@ -220,12 +220,9 @@ class Marking:
             raise ValueError("strictest needs at least one marking")
         ms = [Marking.from_json(m) if isinstance(m, str) else m for m in markings]
         audience: frozenset[str] | None = None
-        first = True
         for m in ms:
             a = m.audience
-            if first:
-                audience, first = a, False
-            elif a is not None:
+            if a is not None:
                 audience = a if audience is None else audience & a
         owners = {m.owner for m in ms}
         owner = owners.pop() if len(owners) == 1 else ""

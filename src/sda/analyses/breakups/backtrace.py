@@ -36,7 +36,7 @@ from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from sda.analyses.breakups.secular import MeanElements, secular_elements
 from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
-from sda.core.times import format_utc
+from sda.core.times import US_PER_DAY, US_PER_S, format_utc
 
 __all__ = [
     "DECAY_SCALES",
@@ -49,8 +49,6 @@ __all__ = [
     "backtrace",
 ]
 
-_US_PER_DAY = 86_400_000_000
-_US_PER_S = 1_000_000
 
 #: Ratios of the mean air density over the traced span to today's tried by node convergence.
 DECAY_SCALES = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -145,7 +143,7 @@ def node_convergence(sets, start_us: int, stop_us: int, *, scales=DECAY_SCALES,
     decay scale in ``scales``; the scale with the smallest minimum spread is kept and its
     minimum refined on a ``fine_hours`` grid over two coarse steps either side.
     """
-    step = int(coarse_days * _US_PER_DAY)
+    step = int(coarse_days * US_PER_DAY)
     grid = np.arange(start_us, stop_us + 1, step, dtype=np.int64)
     best = None
     for scale in scales:
@@ -155,7 +153,7 @@ def node_convergence(sets, start_us: int, stop_us: int, *, scales=DECAY_SCALES,
             best = (int(grid[k]), scale, float(curve[k]))
     t0, scale, _ = best
     fine = np.arange(max(start_us, t0 - 2 * step), min(stop_us, t0 + 2 * step) + 1,
-                     int(fine_hours * 3600 * _US_PER_S), dtype=np.int64)
+                     int(fine_hours * 3600 * US_PER_S), dtype=np.int64)
     curve = _spread_curve(sets, fine, scale)
     k = int(np.nanargmin(curve))
     return int(fine[k]), scale, float(np.degrees(curve[k]))
@@ -165,7 +163,7 @@ def node_convergence(sets, start_us: int, stop_us: int, *, scales=DECAY_SCALES,
 
 def _drift_rev(sets, time_us: int) -> np.ndarray:
     """Along-track displacement (revolutions) drag causes between each epoch and ``time_us``: ½ ṅ τ²."""
-    tau = (np.array([s.epoch_us for s in sets]) - time_us) / _US_PER_DAY
+    tau = (np.array([s.epoch_us for s in sets]) - time_us) / US_PER_DAY
     return np.abs(np.array([s.mean_motion_dot for s in sets])) * tau**2  # mean_motion_dot is ṅ/2
 
 
@@ -207,8 +205,8 @@ def along_track_convergence(sets, centre_us: int, *, half_window_days: float = A
         chosen = np.argsort(drift)[:min_members]
     if len(chosen) < 3:
         return None
-    half = int(half_window_days * _US_PER_DAY)
-    times = np.arange(centre_us - half, centre_us + half + 1, int(step_s * _US_PER_S), dtype=np.int64)
+    half = int(half_window_days * US_PER_DAY)
+    times = np.arange(centre_us - half, centre_us + half + 1, int(step_s * US_PER_S), dtype=np.int64)
     r = propagate([sets[i] for i in chosen], times).position_km
     directions = r / np.linalg.norm(r, axis=2, keepdims=True)
     cos_cone = np.cos(np.radians(CONE_DEG))
@@ -247,14 +245,16 @@ def _velocity_towards(el: MeanElements, direction: np.ndarray) -> tuple[np.ndarr
     return r[:, None] * radial, v
 
 
-def delta_v_m_s(sets, time_us: int, direction: np.ndarray, parent=None, decay_scale: float = 1.0) -> np.ndarray:
+def delta_v_m_s(sets, time_us: int, direction: np.ndarray, parent=None, decay_scale: float = 1.0,
+                elements: MeanElements | None = None) -> np.ndarray:
     """Delta-v magnitude (m/s) of each fragment at the breakup, ``(n,)``.
 
     Each fragment's velocity where its orbit (secular mean elements at ``time_us``) passes
     the breakup ``direction`` (unit vector, TEME), less the parent's there, or without a
-    parent the fragments' component-wise median.
+    parent the fragments' component-wise median. ``elements``: those mean elements of
+    ``sets``, if already computed (with ``decay_scale``).
     """
-    el = secular_elements(sets, np.array([time_us]), decay_scale=decay_scale)
+    el = secular_elements(sets, np.array([time_us]), decay_scale=decay_scale) if elements is None else elements
     _, v = _velocity_towards(el, direction)
     if parent is not None:
         _, v_ref = _velocity_towards(secular_elements([parent], np.array([time_us]), decay_scale=decay_scale),
@@ -299,22 +299,23 @@ def backtrace(fragments, parent=None, *, search_start_us: int, search_stop_us: i
     sets = list(fragments)
     if len(sets) < 3:
         raise ValueError(f"a breakup back-trace needs at least 3 fragments, found {len(sets)}")
-    stop = min(s.epoch_us for s in sets) if search_stop_us is None else search_stop_us
+    oldest = min(s.epoch_us for s in sets)
+    stop = oldest if search_stop_us is None else search_stop_us
     node_t, scale, spread = node_convergence(sets, search_start_us, stop)
     ids = tuple(int(s.norad_id) for s in sets)
-    age_days = (min(s.epoch_us for s in sets) - node_t) / _US_PER_DAY
-    el = secular_elements(sets, np.array([node_t]), decay_scale=scale)
+    age_days = (oldest - node_t) / US_PER_DAY
     common = dict(node_time_us=node_t, node_spread_deg=spread, decay_scale=scale, fragment_ids=ids,
                   parent_id=None if parent is None else int(parent.norad_id))
     found = along_track_convergence(sets, node_t) if age_days <= ALONG_TRACK_MAX_AGE_DAYS else None
     if found is None:
         # node clock only: its resolution is the spread over the differential node rate
+        el = secular_elements(sets, np.array([node_t]), decay_scale=scale)
         return BreakupEstimate(time_us=node_t, time_sigma_s=_node_sigma_s(sets, node_t, scale, spread),
                                method="node", breakup_altitude_km=breakup_altitude_km(el), **common)
     t_event, fraction, position, members, t_place = found
     direction = position / np.linalg.norm(position)
     el = secular_elements(sets, np.array([t_event]), decay_scale=1.0)
-    dv = delta_v_m_s(sets, t_event, direction, parent)
+    dv = delta_v_m_s(sets, t_event, direction, parent, elements=el)
     lat, lon, alt = _geodetic(position, t_place)
     miss = None
     if parent is not None:
@@ -331,7 +332,7 @@ def backtrace(fragments, parent=None, *, search_start_us: int, search_stop_us: i
 
 def _node_sigma_s(sets, time_us: int, scale: float, spread_deg: float) -> float:
     """1-σ (s) of a node-convergence time: the spread at the minimum over the spread's growth per day."""
-    one_day = np.array([time_us - _US_PER_DAY, time_us + _US_PER_DAY])
+    one_day = np.array([time_us - US_PER_DAY, time_us + US_PER_DAY])
     around = np.degrees(_spread_curve(sets, one_day, scale)).mean()
     growth = max(around - spread_deg, 1e-9)  # deg/day
     return float(min(spread_deg / growth, 365.0) * 86400.0)

@@ -14,12 +14,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from sda.analyses.breakups.secular import secular_rates, semi_major_axis_from_tle_km
+from sda.analyses.breakups.secular import secular_rates
+from sda.core.orbits import semi_major_axis_from_tle_km
+from sda.core.times import US_PER_DAY
 
 __all__ = ["launch_designator", "launch_clouds", "parent_candidates", "similar_orbits"]
 
 _LAUNCH = re.compile(r"^(\d{4}-\d{3})")
-_US_PER_DAY = 86_400_000_000
 _PARENT_TYPES = ("PAYLOAD", "ROCKET BODY", "UNKNOWN")
 
 
@@ -58,7 +59,7 @@ def similar_orbits(parent, sets, *, max_inclination_deg: float = 1.0, max_node_d
     a_p = semi_major_axis_from_tle_km(parent.mean_motion_rev_day, parent.eccentricity, parent.inclination_deg)
     node_rate, _, _ = secular_rates(a_p, parent.eccentricity, np.radians(parent.inclination_deg))
     inc = np.array([s.inclination_deg for s in sets])
-    dt = (np.array([s.epoch_us for s in sets]) - parent.epoch_us) / _US_PER_DAY
+    dt = (np.array([s.epoch_us for s in sets]) - parent.epoch_us) / US_PER_DAY
     node = parent.raan_deg + np.degrees(node_rate) * dt
     d_node = np.abs((np.array([s.raan_deg for s in sets]) - node + 180.0) % 360.0 - 180.0)
     keep = (np.abs(inc - parent.inclination_deg) <= max_inclination_deg) & (d_node <= max_node_deg)

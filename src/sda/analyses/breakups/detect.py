@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sda.analyses.breakups.backtrace import BreakupEstimate, backtrace
 from sda.analyses.breakups.cluster import launch_clouds, launch_designator, parent_candidates
 from sda.catalog.queries import CatalogQuery
-from sda.core.times import format_utc, us_from_ymd_hms
+from sda.core.times import US_PER_DAY, US_PER_S, format_utc, us_from_ymd_hms
 from sda.errors import SDAError
 from sda.products.warnings import Warning, warning_marking
 
@@ -25,7 +25,6 @@ __all__ = ["NEW_IDS", "DEFAULT_MAX_AGE_DAYS", "BreakupFinding", "find_clouds", "
 NEW_IDS = 2500
 #: Default search span (days before the oldest fragment epoch) for clouds of new objects.
 DEFAULT_MAX_AGE_DAYS = 365.0
-_US_PER_DAY = 86_400_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +79,7 @@ def trace_cloud(launch: str, fragments: list, parent, *, since_us: int | None = 
     sets = [s.element_set for s in fragments]
     oldest = min(s.epoch_us for s in sets)
     if since_us is None:
-        since_us = (oldest - int(max_age_days * _US_PER_DAY) if max_age_days is not None
+        since_us = (oldest - int(max_age_days * US_PER_DAY) if max_age_days is not None
                     else us_from_ymd_hms(int(launch[:4]), 1, 1))
     if since_us >= oldest:
         raise SDAError(f"the search start {format_utc(since_us)} is not before the oldest fragment epoch "
@@ -112,7 +111,7 @@ def breakup_warning(f: BreakupFinding, *, plot_path: str | None = None) -> Warni
     if plot_path:
         evidence["gabbard_plot"] = plot_path
     inputs = [s.provenance.marking for s in f.fragments] + ([f.parent.provenance.marking] if f.parent else [])
-    sigma_us = int(e.time_sigma_s * 1_000_000)
+    sigma_us = int(e.time_sigma_s * US_PER_S)
     return Warning(kind="BREAKUP", norad_id=e.parent_id, time_us=e.time_us, confidence=_confidence(e),
                    summary=summary, evidence=evidence, related_ids=e.fragment_ids,
                    window_start_us=e.time_us - sigma_us, window_stop_us=e.time_us + sigma_us,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
+from sda.analyses.reentry.decay import decay_ballistic, decay_path
+from sda.core.orbits import EARTH_RADIUS_KM, J2, MU_KM3_S2
+from sda.core.times import US_PER_DAY
 
-__all__ = ["J2", "J4", "secular_rates", "mean_motion_rad_day", "semi_major_axis_from_tle_km", "MeanElements",
-           "secular_elements"]
+__all__ = ["J4", "secular_rates", "mean_motion_rad_day", "MeanElements", "secular_elements"]
 
-J2 = 0.001082616  # WGS-72, as SGP4
 J4 = -0.00000165597  # WGS-72, as SGP4
 
 _S_PER_DAY = 86400.0
@@ -31,24 +31,6 @@ def mean_motion_rad_day(a_km: np.ndarray) -> np.ndarray:
     """Keplerian mean motion (rad/day) of semi-major axes ``a_km`` (km)."""
     a = np.asarray(a_km, dtype=np.float64)
     return np.sqrt(MU_KM3_S2 / a**3) * _S_PER_DAY
-
-
-def semi_major_axis_from_tle_km(mean_motion_rev_day, eccentricity, inclination_deg) -> np.ndarray:
-    """Semi-major axis (km) of TLE mean elements: the Kozai mean motion un-Kozai'd as SGP4 does.
-
-    SGP4 reads the TLE's mean motion as Kozai's and converts it to Brouwer's before
-    using it (``sgp4init``'s ``initl``); the difference is about 1 km in LEO, which over
-    years changes the node drift by tenths of a degree.
-    """
-    n_kozai = np.asarray(mean_motion_rev_day, dtype=np.float64) * 2.0 * np.pi / _S_PER_DAY  # rad/s
-    e = np.asarray(eccentricity, dtype=np.float64)
-    cosi = np.cos(np.radians(np.asarray(inclination_deg, dtype=np.float64)))
-    a1 = (MU_KM3_S2 / n_kozai**2) ** (1.0 / 3.0) / EARTH_RADIUS_KM
-    d = 0.75 * J2 * (3.0 * cosi**2 - 1.0) / (1.0 - e**2) ** 1.5
-    del1 = d / a1**2
-    a0 = a1 * (1.0 - del1 * (1.0 / 3.0 + del1 * (1.0 + 134.0 / 81.0 * del1)))
-    n0 = n_kozai / (1.0 + d / a0**2)
-    return (MU_KM3_S2 / n0**2) ** (1.0 / 3.0)
 
 
 def secular_rates(a_km, eccentricity, inclination_rad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,7 +62,6 @@ def secular_rates(a_km, eccentricity, inclination_rad) -> tuple[np.ndarray, np.n
 
 # ---- mean elements along a decaying orbit ------------------------------------------------------
 
-_US_PER_DAY = 86_400_000_000
 #: Nodes between an element set's epoch and the times asked for, for the integral of the rates.
 _BRIDGE_NODES = 200
 
@@ -136,13 +117,12 @@ def secular_elements(sets, times_us: np.ndarray, *, decay_scale: float = 1.0,
     are left out: positions are good to tens of km near the epoch, and far from it only
     the slow elements (node, inclination, shape) mean anything.
     """
-    from sda.analyses.reentry.decay import decay_ballistic, decay_path
 
     times_us = np.asarray(times_us, dtype=np.int64).reshape(-1)
     epochs = np.array([s.epoch_us for s in sets], dtype=np.int64)
     inc = np.radians([s.inclination_deg for s in sets])
     a0, rp0, b = decay_ballistic(sets, decay_scale)
-    tau = (times_us[None, :] - epochs[:, None]) / _US_PER_DAY  # days from each epoch
+    tau = (times_us[None, :] - epochs[:, None]) / US_PER_DAY  # days from each epoch
     back = np.min(tau, axis=1) < 0
     up = decay_path(a0, rp0, b, a0 + max_climb_km, n_steps=400)
     down = decay_path(a0, rp0, b, np.maximum(a0 - 300.0, EARTH_RADIUS_KM + 100.0), n_steps=200)

@@ -15,29 +15,13 @@ from typing import Sequence
 import numpy as np
 
 from sda.catalog.records import ElementSet
-from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
+from sda.core.orbits import semi_major_axis_from_tle_km
 from sda.core.times import US_PER_DAY
 
-__all__ = ["ElementSeries", "element_series", "brouwer_semi_major_axis_km", "GEO_RATE_DEG_DAY"]
+__all__ = ["ElementSeries", "element_series", "GEO_RATE_DEG_DAY"]
 
-_XKE = 60.0 / np.sqrt(EARTH_RADIUS_KM**3 / MU_KM3_S2)  # sqrt(mu) in Earth radii^1.5 per minute
-_J2 = 0.001082616  # WGS-72
 #: Earth's sidereal rotation rate, degrees per day: the mean motion of a geosynchronous orbit.
 GEO_RATE_DEG_DAY = 360.98564736629
-
-
-def brouwer_semi_major_axis_km(mean_motion_rev_day, eccentricity, inclination_deg) -> np.ndarray:
-    """SGP4's mean semi-major axis (km) of Kozai mean motions (rev/day); arrays of one shape."""
-    no = np.asarray(mean_motion_rev_day, dtype=float) * (2.0 * np.pi / 1440.0)  # rad/min
-    e2 = np.asarray(eccentricity, dtype=float) ** 2
-    cosi = np.cos(np.radians(inclination_deg))
-    a1 = (_XKE / no) ** (2.0 / 3.0)
-    omeosq = 1.0 - e2
-    d1 = 0.75 * _J2 * (3.0 * cosi * cosi - 1.0) / (np.sqrt(omeosq) * omeosq)
-    delta = d1 / (a1 * a1)
-    ao = a1 * (1.0 - delta * (1.0 / 3.0 + delta * (1.0 + 134.0 / 81.0 * delta)))
-    no_unkozai = no / (1.0 + d1 / (ao * ao))
-    return (_XKE / no_unkozai) ** (2.0 / 3.0) * EARTH_RADIUS_KM
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +86,7 @@ def element_series(element_sets: Sequence[ElementSet]) -> ElementSeries:
         norad_id=next(iter(ids)) if ids else None,
         epochs_us=ep,
         t_day=t_day,
-        a_km=brouwer_semi_major_axis_km(n, ecc, inc) if len(n) else np.zeros(0),
+        a_km=semi_major_axis_from_tle_km(n, ecc, inc) if len(n) else np.zeros(0),
         inclination_deg=inc,
         eccentricity=ecc,
         mean_motion_rev_day=n,

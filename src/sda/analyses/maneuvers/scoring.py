@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sda.core.times import US_PER_DAY, parse_utc_us, us_from_ymd_hms
+from sda.core.times import US_PER_DAY, US_PER_S, parse_utc_us, us_from_ymd_hms
 from sda.errors import ParseError
 
 __all__ = ["LoggedManeuver", "read_maneuver_log", "Score", "score_detections"]
 
-_CST_US = 8 * 3600 * 1_000_000
+_CST_US = 8 * 3600 * US_PER_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +111,23 @@ class Score:
         }
 
 
-def score_detections(detected_us, logged_us, *, tolerance_us: int = 12 * 3600 * 1_000_000) -> Score:
+def score_detections(detected_us, logged_us, *, tolerance_us: int = 12 * 3600 * US_PER_S) -> Score:
     """Score detection times against logged start times (both UTC µs)."""
     d = np.sort(np.asarray(detected_us, dtype=np.int64))
     g = np.sort(np.asarray(logged_us, dtype=np.int64))
     if len(d) == 0 or len(g) == 0:
         return Score(len(d), len(g), 0, 0, ())
-    true_det = int(np.sum(_nearest_gap(d, g) <= tolerance_us))
-    gap = _nearest_gap(g, d)
+    true_det = int(np.sum(np.abs(_nearest(d, g) - d) <= tolerance_us))
     nearest = _nearest(g, d)
-    hit = gap <= tolerance_us
+    hit = np.abs(nearest - g) <= tolerance_us
     errors = tuple(float(x) / 3.6e9 for x in (nearest[hit] - g[hit]))
     return Score(len(d), len(g), true_det, int(hit.sum()), errors)
 
 
 def _nearest(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """For each of ``x``, the nearest element of sorted ``ref``."""
-    i = np.clip(np.searchsorted(ref, x), 1, len(ref) - 1) if len(ref) > 1 else np.zeros(len(x), dtype=int)
     if len(ref) == 1:
-        return ref[i]
+        return np.full(len(x), ref[0])
+    i = np.clip(np.searchsorted(ref, x), 1, len(ref) - 1)
     left, right = ref[i - 1], ref[i]
     return np.where(np.abs(x - left) <= np.abs(right - x), left, right)
-
-
-def _nearest_gap(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    return np.abs(_nearest(x, ref) - x)

@@ -48,7 +48,7 @@ from sda.catalog.queries import CatalogQuery
 from sda.catalog.records import ElementSet, StoredElementSet
 from sda.catalog.store import Store
 from sda.core.frames import to_rtn
-from sda.core.orbits import EARTH_RADIUS_KM, semi_major_axis_km
+from sda.core.orbits import EARTH_RADIUS_KM, J2, MU_KM3_S2, semi_major_axis_km
 from sda.core.times import US_PER_DAY, US_PER_S, format_utc
 from sda.products.warnings import Warning, warning_marking
 from sda.propagation.sgp4 import propagate
@@ -58,8 +58,6 @@ __all__ = ["ProximityConfig", "Approach", "ProximityResult", "detect", "history_
            "CATEGORIES"]
 
 CATEGORIES = ("CO-LOCATED", "APPROACH-AND-HOLD", "DRIFT-BY", "RECURRING")
-_MU_KM3_S2 = 398600.8  # WGS-72
-_J2 = 0.001082616  # WGS-72
 _PLANE_MARGIN_RAD = math.radians(1.0)
 
 
@@ -143,7 +141,7 @@ def _normal(es: ElementSet, at_us: int) -> np.ndarray:
     n = es.mean_motion_rev_day * 2.0 * math.pi / 86400.0
     i = math.radians(es.inclination_deg)
     p = a * (1.0 - es.eccentricity**2)
-    raan_rate = -1.5 * n * _J2 * (EARTH_RADIUS_KM / p) ** 2 * math.cos(i)
+    raan_rate = -1.5 * n * J2 * (EARTH_RADIUS_KM / p) ** 2 * math.cos(i)
     o = math.radians(es.raan_deg) + raan_rate * (at_us - es.epoch_us) / US_PER_S
     return np.array([math.sin(i) * math.sin(o), -math.sin(i) * math.cos(o), math.cos(i)])
 
@@ -160,7 +158,7 @@ def orbit_filter(asset: ElementSet, candidates: Sequence[ElementSet], config: Pr
     rp, ra = _radii(asset)
     radii = np.array([_radii(c) for c in candidates])
     overlap = (radii[:, 0] <= ra + config.range_km) & (radii[:, 1] >= rp - config.range_km)
-    speed = math.sqrt(_MU_KM3_S2 / semi_major_axis_km(asset.mean_motion_rev_day))
+    speed = math.sqrt(MU_KM3_S2 / semi_major_axis_km(asset.mean_motion_rev_day))
     limit = math.asin(min(1.0, config.max_relative_speed_km_s / speed)) + _PLANE_MARGIN_RAD
     normals = np.array([_normal(c, asset.epoch_us) for c in candidates])
     plane = np.arccos(np.clip(normals @ _normal(asset, asset.epoch_us), -1.0, 1.0)) <= limit

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import i0e, i1e
 
-from sda.analyses.breakups.secular import semi_major_axis_from_tle_km
-from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
+from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2, semi_major_axis_from_tle_km
+from sda.core.times import US_PER_DAY
 
 __all__ = [
     "REENTRY_ALTITUDE_KM",
@@ -106,7 +106,8 @@ def ballistic_from_rate(a_km, rp_km, rate_km_day) -> np.ndarray:
 def _perigee_share(a_km, rp_km) -> np.ndarray:
     """``dr_p/da``: 1 for a circular orbit, small for an eccentric one (King-Hele)."""
     x, _, _ = _shape(a_km, rp_km)
-    q = (i0e(x) - i1e(x)) / (i0e(x) + i1e(x))
+    i0, i1 = i0e(x), i1e(x)
+    q = (i0 - i1) / (i0 + i1)
     return 2.0 * q / (1.0 + q)
 
 
@@ -171,7 +172,6 @@ FIT_SPAN_DAYS = 60.0
 #: SGP4's B* (1/Earth radii) to a ballistic coefficient C_D A / m (m²/kg): 2 / (ρ0 R_E).
 BSTAR_TO_BALLISTIC = 12.741621
 
-_US_PER_DAY = 86_400_000_000
 
 
 def decay_ballistic(sets, decay_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -289,9 +289,9 @@ def predict_reentry(history, *, fit_span_days: float = FIT_SPAN_DAYS,
     if not sets:
         return None
     newest = sets[-1]
-    recent = [s for s in sets if newest.epoch_us - s.epoch_us <= fit_span_days * _US_PER_DAY]
+    recent = [s for s in sets if newest.epoch_us - s.epoch_us <= fit_span_days * US_PER_DAY]
     t_us, a, rp = _orbit_of(recent)
-    t_days = (t_us - newest.epoch_us) / _US_PER_DAY
+    t_days = (t_us - newest.epoch_us) / US_PER_DAY
     a0, rp0 = float(a[-1]), float(rp[-1])
     b = float(decay_ballistic([newest])[2][0])
     method = "ndot" if newest.mean_motion_dot > 0 else "bstar"
@@ -308,10 +308,10 @@ def predict_reentry(history, *, fit_span_days: float = FIT_SPAN_DAYS,
     if not np.isfinite(life):
         return None
     half = life * float(np.hypot(window_fraction, rel))
-    t_re = newest.epoch_us + int(round(life * _US_PER_DAY))
+    t_re = newest.epoch_us + int(round(life * US_PER_DAY))
     return ReentryPrediction(
         norad_id=newest.norad_id, epoch_us=newest.epoch_us, time_us=t_re,
-        window_start_us=t_re - int(round(half * _US_PER_DAY)), window_stop_us=t_re + int(round(half * _US_PER_DAY)),
+        window_start_us=t_re - int(round(half * US_PER_DAY)), window_stop_us=t_re + int(round(half * US_PER_DAY)),
         lifetime_days=life, ballistic_m2_kg=b, ballistic_rel_sigma=rel,
         decay_rate_km_day=float(decay_rate_km_day(a0, rp0, b)), n_element_sets=len(recent), method=method,
         perigee_alt_km=rp0 - EARTH_RADIUS_KM, apogee_alt_km=2.0 * a0 - rp0 - EARTH_RADIUS_KM, rms_residual_km=rms,

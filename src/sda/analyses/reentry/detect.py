@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sda.analyses.reentry.decay import (WINDOW_FRACTION, ReentryPrediction, decay_ballistic, lifetime_days,
-                                        predict_reentry)
+from sda.analyses.reentry.decay import (FIT_SPAN_DAYS, WINDOW_FRACTION, ReentryPrediction, decay_ballistic,
+                                        lifetime_days, predict_reentry)
 from sda.analyses.reentry.groundtrack import AreaCrossing, area_crossings, ground_track
 from sda.catalog.queries import CatalogQuery
-from sda.core.times import format_utc
+from sda.core.times import US_PER_DAY, US_PER_S, format_utc
 from sda.products.warnings import Warning, warning_marking
 
 __all__ = ["MAX_PERIGEE_KM", "ReentryFinding", "find_reentries", "reentry_warning"]
 
 #: Objects with a higher perigee are not candidates: decades of lifetime at least.
 MAX_PERIGEE_KM = 600.0
-_US_PER_DAY = 86_400_000_000
 _CONFIDENCE = {"history": 0.7, "ndot": 0.5, "bstar": 0.3}
 
 
@@ -51,13 +50,13 @@ def find_reentries(store, *, max_days: float, as_of_us: int | None = None, norad
     if not latest:
         return []
     horizon_from = as_of_us if as_of_us is not None else max(s.element_set.epoch_us for s in latest)
-    horizon = horizon_from + int(max_days * _US_PER_DAY)
+    horizon = horizon_from + int(max_days * US_PER_DAY)
     # first pass, all candidates at once from their newest element set; a generous margin
     # (twice the window) keeps those a history fit may bring forward
     a, rp, b = decay_ballistic([s.element_set for s in latest])
     life = lifetime_days(a, rp, b)
     epochs = np.array([s.element_set.epoch_us for s in latest])
-    opens = epochs + (life * (1.0 - 3.0 * WINDOW_FRACTION) * _US_PER_DAY)
+    opens = epochs + (life * (1.0 - 3.0 * WINDOW_FRACTION) * US_PER_DAY)
     found = []
     for s in (s for s, t in zip(latest, opens) if t <= horizon):
         history = store.history(s.element_set.norad_id, data_modes)
@@ -76,12 +75,13 @@ def find_reentries(store, *, max_days: float, as_of_us: int | None = None, norad
 def reentry_warning(f: ReentryFinding, *, plot_path: str | None = None) -> Warning:
     """The ``REENTRY`` warning of a prediction."""
     p = f.prediction
-    half_h = (p.window_stop_us - p.window_start_us) / 2 / 3_600_000_000
+    half_h = (p.window_stop_us - p.window_start_us) / 2 / (3600 * US_PER_S)
     over = (f"; track crosses {', '.join(c.area for c in f.crossings)}" if f.crossings else "")
     summary = (f"{f.name or p.norad_id} re-enters {format_utc(p.time_us, digits=0)} ± {half_h:.1f} h "
                f"(perigee {p.perigee_alt_km:.0f} km, {p.method} fit of {p.n_element_sets} element set(s)){over}")
+    fit_from_us = p.epoch_us - FIT_SPAN_DAYS * US_PER_DAY  # the element sets the prediction rests on
     evidence = {"name": f.name, **p.as_dict(), "areas_crossed": [c.as_dict() for c in f.crossings],
-                "element_set_ids": [h.id for h in f.history if h.element_set.epoch_us >= p.epoch_us - 60 * _US_PER_DAY]}
+                "element_set_ids": [h.id for h in f.history if h.element_set.epoch_us >= fit_from_us]}
     if plot_path:
         evidence["ground_track_plot"] = plot_path
     markings = sorted({h.provenance.marking for h in f.history})

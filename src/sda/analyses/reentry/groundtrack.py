@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sda.core.times import US_PER_S
 from sda.products.figures import save_figure, subplots
 
 __all__ = ["GroundTrack", "AreaCrossing", "ground_track", "area_crossings", "plot_ground_track"]
 
-_US_PER_S = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +58,7 @@ def ground_track(element_set, start_us: int, stop_us: int, *, step_s: float = 30
     from sda.core.frames import teme_to_itrs
     from sda.core.geodesy import geodetic_of
 
-    times = np.arange(start_us, stop_us + 1, int(step_s * _US_PER_S), dtype=np.int64)
+    times = np.arange(start_us, stop_us + 1, int(step_s * US_PER_S), dtype=np.int64)
     teme = secular_elements([element_set], times).positions_km()[0]
     fixed, _ = teme_to_itrs(teme, np.zeros_like(teme), times)
     lat, lon, height = geodetic_of(fixed)
@@ -71,7 +71,7 @@ def area_crossings(track: GroundTrack, areas) -> list[AreaCrossing]:
     from sda.core.geodesy import unit_vector
 
     nadir = unit_vector(np.radians(track.lat_deg), np.radians(track.lon_deg))
-    step_s = float(np.median(np.diff(track.time_us))) / _US_PER_S if len(track.time_us) > 1 else 0.0
+    step_s = float(np.median(np.diff(track.time_us))) / US_PER_S if len(track.time_us) > 1 else 0.0
     out = []
     for area in areas:
         inside = area.contains(nadir)

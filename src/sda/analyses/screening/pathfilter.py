@@ -51,7 +51,8 @@ import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
 from sda.analyses.screening.refine import Encounters, refine_runs
-from sda.core.times import US_PER_S, us_to_jd_fr
+from sda.core.orbits import EARTH_RADIUS_KM, J2, MU_KM3_S2
+from sda.core.times import UNIX_EPOCH_JD, US_PER_S, us_to_jd_fr
 
 __all__ = ["PRIMARY_STEP_S", "BOUND_SAFETY", "PrimaryTrack", "element_table", "path_bounds_km",
            "path_residuals_km", "screen_on_paths"]
@@ -81,12 +82,8 @@ MIN_SIN_RELATIVE_INCLINATION = 0.05
 (_A, _ECC, _INC, _NODE, _ARGP, _NODEDOT, _ARGPDOT, _EPOCH, _NM, _CON41, _X1MTH2, _AYCOF, _NDOT,
  _DEEP) = range(14)
 _N_COLUMNS = 14
-_J2 = 0.001082616  # WGS-72, as sgp4's WGS72 constants
 _J3OJ2 = -0.002345069720011528
 _XKE = 0.07436691613317342
-_RE_KM = 6378.135
-_MU = 398600.8  # km³/s²
-_UNIX_JD = 2440587.5
 _TWO_PI = 2.0 * math.pi
 
 
@@ -98,7 +95,7 @@ def element_table(satrecs: Sequence[Satrec]) -> np.ndarray:
     el = np.zeros((len(satrecs), _N_COLUMNS))
     for k, s in enumerate(satrecs):
         el[k, :_NM] = (s.a, s.ecco, s.inclo, s.nodeo, s.argpo, s.nodedot, s.argpdot,
-                       ((s.jdsatepoch - _UNIX_JD) + s.jdsatepochF) * 86400.0)
+                       ((s.jdsatepoch - UNIX_EPOCH_JD) + s.jdsatepochF) * 86400.0)
         el[k, _NDOT] = s.ndot
         el[k, _DEEP] = s.method == "d"
     cosi, sini = np.cos(el[:, _INC]), np.sin(el[:, _INC])
@@ -136,14 +133,14 @@ def path_bounds_km(elements: np.ndarray, start_us: int, stop_us: int, radius_km:
     """
     epoch = elements[:, _EPOCH]
     t_days = np.maximum(np.abs(start_us / US_PER_S - epoch), np.abs(stop_us / US_PER_S - epoch)) / 86400.0
-    a_km = elements[:, _A] * _RE_KM
+    a_km = elements[:, _A] * EARTH_RADIUS_KM
     r_max = a_km * (1.0 + elements[:, _ECC])
     n_rev_day = elements[:, _NM] * 1440.0 / _TWO_PI
     ndot_rev_day2 = np.abs(elements[:, _NDOT]) * 1440.0**2 / _TWO_PI
     deep = elements[:, _DEEP] > 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
         drag = a_km * (2.0 / 3.0) * 2.0 * ndot_rev_day2 * t_days / n_rev_day
-        k = 0.5 * _J2 / (elements[:, _A] * (1.0 - elements[:, _ECC] ** 2)) ** 2
+        k = 0.5 * J2 / (elements[:, _A] * (1.0 - elements[:, _ECC] ** 2)) ** 2
     radial = np.where(deep, DEEP_RADIAL * r_max, RADIAL_FLOOR_KM + RADIAL_DRAG * drag)
     radius = np.asarray(radius_km, dtype=np.float64)
     cols = (slice(None),) + (None,) * max(radius.ndim - 1, 0)  # a (n, m) radius: m times per object
@@ -157,7 +154,8 @@ class PrimaryTrack:
     ``times_s`` (k,) UTC s; ``states`` (k, 6) TEME km, km/s; ``r_lo``/``r_hi`` (k,) its
     radius range (km) within half a step of each sample; ``speed_max`` (km/s), the
     largest speed across its own mean plane ``w_max`` (km/s), its largest distance from
-    that plane ``off_max`` (km), ``r_min``/``r_max`` (km) over the track; ``elements`` its row of the element table; ``valid`` whether SGP4
+    that plane ``off_max`` (km), ``r_min``/``r_max`` (km) over the track; ``elements`` its
+    row of the element table; ``valid`` whether SGP4
     gave every state.
     """
 
@@ -175,7 +173,7 @@ class PrimaryTrack:
         half = PRIMARY_STEP_S / 2.0
         # |r| within half a step of a sample: inside its neighbours' range widened by the
         # largest radial acceleration (gravity plus v²/r, below 3 mu / r_min²) times dt²/8.
-        accel = _MU / self.r_min**2
+        accel = MU_KM3_S2 / self.r_min**2
         curv = 3.0 * accel * PRIMARY_STEP_S**2 / 8.0
         self.r_lo = np.minimum(np.minimum(rn[:-2], rn[1:-1]), rn[2:]) - curv
         self.r_hi = np.maximum(np.maximum(rn[:-2], rn[1:-1]), rn[2:]) + curv
@@ -192,8 +190,8 @@ class PrimaryTrack:
                       np.full(node.shape, np.cos(e[_INC]))), axis=1)
         w = float(np.abs(np.einsum("ij,ij->i", v, h)).max()) if self.valid else 0.0
         off = float(np.abs(np.einsum("ij,ij->i", r, h)).max()) if self.valid else 0.0
-        j2_accel = 3.0 * _J2 * _MU * _RE_KM**2 / self.r_min**4
-        pull = _MU / self.r_min**3 * (off + 2.0 * w * half)
+        j2_accel = 3.0 * J2 * MU_KM3_S2 * EARTH_RADIUS_KM**2 / self.r_min**4
+        pull = MU_KM3_S2 / self.r_min**3 * (off + 2.0 * w * half)
         self.w_max = w + (pull + j2_accel + self.speed_max * abs(e[_NODEDOT]) / 60.0) * half
         self.off_max = off + self.w_max * half
 
@@ -234,12 +232,12 @@ def _radius_range(e, t_s, x, y, z, theta):
         lo = pl / (1.0 + big_e)
     if d >= math.pi - theta:
         hi = pl / (1.0 - big_e)
-    temp1 = 0.5 * _J2 / pl
+    temp1 = 0.5 * J2 / pl
     c1 = 1.0 - 1.5 * temp1 / pl * math.sqrt(1.0 - el2) * e[_CON41]
     c2 = 0.5 * temp1 * e[_X1MTH2]
     sp = c2 * math.cos(2.0 * u)
     spread = 2.0 * abs(c2) * theta
-    return (lo * c1 + sp - spread) * _RE_KM, (hi * c1 + sp + spread) * _RE_KM
+    return (lo * c1 + sp - spread) * EARTH_RADIUS_KM, (hi * c1 + sp + spread) * EARTH_RADIUS_KM
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -253,10 +251,10 @@ def _radii_may_meet(e, theta, reach, r_lo, r_hi):
     ecc, a = e[_ECC], e[_A]
     e_max = min(ecc + abs(e[_AYCOF]) / (a * (1.0 - ecc * ecc)), 0.999)
     pl_min = a * (1.0 - e_max * e_max)
-    c1_dev = 0.75 * _J2 * abs(e[_CON41]) / (pl_min * pl_min)
-    short = 0.25 * _J2 / pl_min * abs(e[_X1MTH2]) * (1.0 + 2.0 * theta)
-    lo = (a * (1.0 - e_max) * (1.0 - c1_dev) - short) * _RE_KM
-    hi = (a * (1.0 + e_max) * (1.0 + c1_dev) + short) * _RE_KM
+    c1_dev = 0.75 * J2 * abs(e[_CON41]) / (pl_min * pl_min)
+    short = 0.25 * J2 / pl_min * abs(e[_X1MTH2]) * (1.0 + 2.0 * theta)
+    lo = (a * (1.0 - e_max) * (1.0 - c1_dev) - short) * EARTH_RADIUS_KM
+    hi = (a * (1.0 + e_max) * (1.0 + c1_dev) + short) * EARTH_RADIUS_KM
     return lo - reach <= r_hi and hi + reach >= r_lo
 
 
@@ -347,8 +345,8 @@ def _path_samples(p_times, p_states, p_rlo, p_rhi, p_speed, p_w, p_off, p_rmin, 
         margin_g = thr + plane_km[i] + g_rate * half
         nd = abs(e[_NODEDOT]) / 60.0
         g_max = p_rmax * min(1.0, sin_hi[q]) + p_off
-        g_acc = (_MU * g_max / p_rmin**3 + 3.0 * _J2 * _MU * _RE_KM**2 / p_rmin**4 + 2.0 * p_speed * nd
-                 + nd * nd * p_rmax + 1e-5)
+        g_acc = (MU_KM3_S2 * g_max / p_rmin**3 + 3.0 * J2 * MU_KM3_S2 * EARTH_RADIUS_KM**2 / p_rmin**4
+                 + 2.0 * p_speed * nd + nd * nd * p_rmax + 1e-5)
         # Both directions are of vectors at least this far from the Earth's centre.
         r_low = p_rmin - thr
         theta = 2.0 * (p_speed * half + thr + plane_km[i]) / r_low \
@@ -427,7 +425,7 @@ def _time_samples(p_times, p_states, p_rmin, cand_k, states, r_perigee, thr):
         m0, m1, m2 = d0 + w0 * tau, d1 + w1 * tau, d2 + w2 * tau
         rho = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) + math.sqrt(ww) * half
         r_low = min(p_rmin, r_perigee[c] * 0.95)
-        a_rel = 1.5 * 3.0 * _MU / r_low**3 * rho + 1e-5
+        a_rel = 1.5 * 3.0 * MU_KM3_S2 / r_low**3 * rho + 1e-5
         keep[c] = math.sqrt(m0 * m0 + m1 * m1 + m2 * m2) <= thr + 0.5 * a_rel * half * half
     return keep
 
@@ -454,7 +452,7 @@ def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondarie
     # At an encounter the secondary is at most this far from the Earth's centre.
     r_encounter = max(t.r_max for t in tracks) + threshold_km
     radial, plane, drag = path_bounds_km(el, start_us - step_us, stop_us + step_us, r_encounter)
-    r_apogee = el[:, _A] * (1.0 + el[:, _ECC]) * _RE_KM
+    r_apogee = el[:, _A] * (1.0 + el[:, _ECC]) * EARTH_RADIUS_KM
     usable = (el[:, _ECC] < MAX_ECCENTRICITY) & np.isfinite(el[:, _NM]) & (el[:, _A] * (1.0 - el[:, _ECC]) > 1.0) \
         & (drag <= MAX_DRAG_KM) & ((el[:, _DEEP] == 0.0) | (r_apogee <= MAX_DEEP_APOGEE_KM))
     rows = np.nonzero(usable)[0]
@@ -488,7 +486,7 @@ def screen_on_paths(satrecs: Sequence[Satrec], primaries: np.ndarray, secondarie
         usable[rows[over]] = False
         candidates.append((out_row[:count], out_k[:count]))
     lo_w, hi_w = max(window_us[0], start_us), min(window_us[1], stop_us)
-    r_perigee = el[:, _A] * (1.0 - el[:, _ECC]) * _RE_KM
+    r_perigee = el[:, _A] * (1.0 - el[:, _ECC]) * EARTH_RADIUS_KM
     # Time stage: SGP4 at the samples kept (a secondary it fails for goes to the grid).
     staged = []
     for track, (cand_row, cand_k) in zip(tracks, candidates):

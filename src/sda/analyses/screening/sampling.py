@@ -22,16 +22,19 @@ import numba
 import numpy as np
 from sgp4.api import SatrecArray
 
-from sda.core.orbits import EARTH_RADIUS_KM, MU_KM3_S2
+from sda.core.orbits import EARTH_RADIUS_KM, J2, MU_KM3_S2
 from sda.core.times import us_to_jd_fr
 
-__all__ = ["J2", "CoarseGrid", "load_kernels", "propagate_grid", "speed_cap_km_s", "radius_ranges", "inconsistent",
-           "repair_derivatives", "accelerations", "hermite5_weights", "interpolate", "interpolation_error_km",
-           "orbit_bounds"]
+__all__ = ["VELOCITY_ERROR_STEPS", "CoarseGrid", "load_kernels", "propagate_grid", "speed_cap_km_s",
+           "radius_ranges", "inconsistent", "repair_derivatives", "accelerations", "hermite5_weights", "interpolate",
+           "interpolation_error_km", "orbit_bounds"]
 
-J2 = 0.001082616  # WGS-72
 MODEL_ERROR_KM = 0.020
 SAFETY = 4.0
+#: Bound on the interpolated velocity's error, in position-error bounds per coarse step:
+#: a velocity error bound is ``eps * VELOCITY_ERROR_STEPS / D`` (the sieve's margin and the
+#: refinement's sign test both use it).
+VELOCITY_ERROR_STEPS = 10.0
 
 
 @dataclass

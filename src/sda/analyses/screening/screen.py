@@ -44,9 +44,9 @@ from sgp4.api import Satrec, SatrecArray
 from sda.analyses.screening.chunks import Chunk, plan_chunks
 from sda.analyses.screening.pathfilter import screen_on_paths
 from sda.analyses.screening.refine import Encounters, refine_runs
-from sda.analyses.screening.sampling import (CoarseGrid, inconsistent, interpolate, interpolation_error_km,
-                                            load_kernels, orbit_bounds, propagate_grid, radius_ranges,
-                                            repair_derivatives, speed_cap_km_s)
+from sda.analyses.screening.sampling import (VELOCITY_ERROR_STEPS, CoarseGrid, inconsistent, interpolate,
+                                            interpolation_error_km, load_kernels, orbit_bounds, propagate_grid,
+                                            radius_ranges, repair_derivatives, speed_cap_km_s)
 from sda.analyses.screening.sieve import sieve_steps
 from sda.analyses.screening.volume import ScreeningVolume
 from sda.catalog.records import Conjunction, ElementSet
@@ -214,8 +214,8 @@ def _edge_rates(grid: CoarseGrid, eps: np.ndarray, i: np.ndarray, j: np.ndarray,
     step it opens; the others lie in the step they close (the steps the sieve used).
 
     With position and velocity errors of at most ``e_r = 2 (eps_i + eps_j)`` and
-    ``e_v = e_r 10 / D`` (the sieve's bounds), the range rate ``dr . dv`` is off by at
-    most ``|dr| e_v + |dv| e_r + e_r e_v``.
+    ``e_v = e_r VELOCITY_ERROR_STEPS / D`` (the sieve's bounds), the range rate ``dr . dv``
+    is off by at most ``|dr| e_v + |dv| e_r + e_r e_v``.
     """
     n_steps = grid.times_us.size - 1
     m = np.where(opening, np.floor(steps), np.ceil(steps) - 1).astype(np.int64).clip(0, n_steps - 1)
@@ -225,7 +225,7 @@ def _edge_rates(grid: CoarseGrid, eps: np.ndarray, i: np.ndarray, j: np.ndarray,
     dr, dv = s2[:, :3] - s1[:, :3], s2[:, 3:] - s1[:, 3:]
     d = float((grid.times_us[1] - grid.times_us[0]) / 1e6)
     e_r = 2.0 * (eps[i] + eps[j])
-    e_v = e_r * 10.0 / d
+    e_v = e_r * VELOCITY_ERROR_STEPS / d
     bound = np.linalg.norm(dr, axis=1) * e_v + np.linalg.norm(dv, axis=1) * e_r + e_r * e_v
     rate = np.einsum("ij,ij->i", dr, dv)
     return np.where(np.abs(rate) > bound, rate, np.nan)

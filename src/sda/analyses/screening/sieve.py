@@ -28,7 +28,7 @@ import math
 import numba
 import numpy as np
 
-from sda.analyses.screening.sampling import hermite5_weights
+from sda.analyses.screening.sampling import VELOCITY_ERROR_STEPS, hermite5_weights
 from sda.core.orbits import MU_KM3_S2
 
 __all__ = ["sieve_steps"]
@@ -115,7 +115,10 @@ def sieve_steps(p, v, a, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b, o
     starts = np.empty(n + 1, dtype=np.int64)
     count_buf = np.empty(1 << _RADIX_BITS, dtype=np.int64)
     sv = np.empty(6)  # one interpolated state
-    eps_v_scale = 10.0 / step_s
+    eps_v_scale = VELOCITY_ERROR_STEPS / step_s
+    # Per object: the linear error terms and the curvature coefficient of the full test.
+    err_obj = 2.0 * eps * (1.0 + eps_v_scale * h)
+    curv_obj = 1.5 * MU_KM3_S2 * h * h / rmin**3
     for st in range(ok.shape[1]):
         m_all = 0
         rmin3_min = 1e300
@@ -131,6 +134,7 @@ def sieve_steps(p, v, a, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b, o
             smax = 0.0
             emax = 0.0
             m = 0
+            n_a = 0
             w = hermite5_weights(step_s, s)
             for q in range(m_all):
                 i = nodes[q]
@@ -156,16 +160,20 @@ def sieve_steps(p, v, a, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b, o
                     smax = sp
                 if eps[i] > emax:
                     emax = eps[i]
+                if in_a[i]:
+                    n_a += 1
             if m < 2:
                 continue
             err_max = 4.0 * emax * (1.0 + eps_v_scale * h)
+            # With a small group A each of its objects is tested against everything: no cells.
+            small_a = n_a <= 4 and n_a * 8 < m
             # A pair can pass the test only if it is at most ``cell`` apart now.
             cell = (thr + err_max + 2.0 * smax * h * (1.0 + g)) / (1.0 - g) + 1e-3
             # Cell coordinates counted from one below the lowest, so that every neighbour
             # offset of -1..+1 stays inside the key's ranges (keys are then dense and small).
             lo0 = lo1 = lo2 = np.int64(1 << 62)
             inv = 1.0 / cell
-            for q in range(m):
+            for q in range(0 if small_a else m):
                 c0 = np.int64(math.floor(cx[q] * inv))
                 c1 = np.int64(math.floor(cy[q] * inv))
                 c2 = np.int64(math.floor(cz[q] * inv))
@@ -177,14 +185,19 @@ def sieve_steps(p, v, a, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b, o
                 lo2 = min(lo2, c2)
             span_y = np.int64(0)
             span_z = np.int64(0)
-            for q in range(m):
+            for q in range(0 if small_a else m):
                 span_y = max(span_y, ciy[q] - lo1)
                 span_z = max(span_z, ciz[q] - lo2)
             by = span_y + 3
             bz = span_z + 3
-            for q in range(m):
-                keys[q] = ((cix[q] - lo0 + 1) * by + (ciy[q] - lo1 + 1)) * bz + (ciz[q] - lo2 + 1)
-            order = _radix_argsort(keys[:m], order_buf, tmp_buf, count_buf)
+            if small_a:
+                for q in range(m):
+                    order_buf[q] = q
+                order = order_buf[:m]
+            else:
+                for q in range(m):
+                    keys[q] = ((cix[q] - lo0 + 1) * by + (ciy[q] - lo1 + 1)) * bz + (ciz[q] - lo2 + 1)
+                order = _radix_argsort(keys[:m], order_buf, tmp_buf, count_buf)
             # States in cell order; runs of equal keys are the occupied cells.
             n_runs = 0
             n_prim = 0
@@ -198,22 +211,22 @@ def sieve_steps(p, v, a, ok, step_s, n_fine, thr, eps, rmin, vcap, in_a, in_b, o
                 ovy[q] = cvy[c]
                 ovz[q] = cvz[c]
                 osp[q] = csp[c]
-                oerr[q] = 2.0 * eps[i] * (1.0 + eps_v_scale * h)
-                r = rmin[i]
-                ocurv[q] = 1.5 * MU_KM3_S2 * h * h / (r * r * r)
+                oerr[q] = err_obj[i]
+                ocurv[q] = curv_obj[i]
                 oid[q] = i
                 oa[q] = in_a[i]
                 ob[q] = in_b[i]
                 if in_a[i]:
                     prim[n_prim] = q
                     n_prim += 1
+                if small_a:
+                    continue
                 kq = keys[c]
                 if q == 0 or kq != run_keys[n_runs - 1]:
                     run_keys[n_runs] = kq
                     starts[n_runs] = q
                     n_runs += 1
             starts[n_runs] = m
-            small_a = n_prim <= 4 and n_prim * 8 < m
             base = thr + err_max
             hg = h * (1.0 + g)
             inv = 1.0 / (1.0 - g)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -14,25 +13,8 @@ from sda.analyses.breakups.gabbard import plot_gabbard
 from sda.core.times import format_utc, parse_utc_us
 from sda.errors import SDAError
 from sda.interfaces.cli.catalog import ModesOption
-from sda.interfaces.cli.common import DbOption, JsonOption, console, fail, modes, print_json, store_from
-
-
-def check_plot_suffix(plot: Path | None) -> None:
-    """Fail unless ``--plot`` is unset or names a .png or .svg file."""
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        fail(f"--plot: file must end in .png or .svg, found {plot.name!r}")
-
-
-def store_warnings(store, warnings: list) -> list:
-    """Store warnings (failing cleanly on a store error); return them with their ids (``None`` when
-    the same detection was already stored)."""
-    if not warnings:
-        return warnings
-    try:
-        stored = {w.content_hash: w.id for w in store.write_warnings(warnings)}
-    except SDAError as exc:
-        fail(str(exc))
-    return [replace(w, id=stored.get(w.content_hash)) for w in warnings]
+from sda.interfaces.cli.common import (DbOption, JsonOption, check_plot_suffix, console, fail, modes, print_json,
+                                      store_from, store_warnings)
 
 
 def breakups(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -74,3 +76,21 @@ def window_from(start: str | None, window: str, max_days: float = 30.0) -> tuple
     if not 0 < window_s <= max_days * 86400:
         fail(f"window must be between 0 and {max_days:g} days, found {window}")
     return start_us, window_s
+
+
+def check_plot_suffix(plot: Path | None) -> None:
+    """Fail unless ``--plot`` is unset or names a .png or .svg file."""
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        fail(f"--plot: file must end in .png or .svg, found {plot.name!r}")
+
+
+def store_warnings(store, warnings: list) -> list:
+    """Store warnings (failing cleanly on a store error); return them with their ids (``None`` when
+    the same detection was already stored)."""
+    if not warnings:
+        return warnings
+    try:
+        stored = {w.content_hash: w.id for w in store.write_warnings(warnings)}
+    except SDAError as exc:
+        fail(str(exc))
+    return [replace(w, id=stored.get(w.content_hash)) for w in warnings]

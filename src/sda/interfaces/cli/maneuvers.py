@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +10,9 @@ from rich.table import Table
 
 from sda.analyses.maneuvers import detect_maneuvers, element_series, maneuver_warnings, plot_maneuvers
 from sda.core.times import format_utc, parse_utc_us
-from sda.errors import SDAError
 from sda.interfaces.cli.catalog import ModesOption
-from sda.interfaces.cli.common import DbOption, JsonOption, console, fail, modes, print_json, store_from
+from sda.interfaces.cli.common import (DbOption, JsonOption, check_plot_suffix, console, fail, modes, print_json,
+                                      store_from, store_warnings)
 
 
 def maneuvers(
@@ -32,8 +31,7 @@ def maneuvers(
         since_us = parse_utc_us(since, require_zone=True) if since else None
     except ValueError as exc:
         fail(f"--since: {exc}")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        fail(f"--plot: file must end in .png or .svg, found {plot.name!r}")
+    check_plot_suffix(plot)
     store = store_from(db)
     history = store.history(norad_id, modes(mode))
     if not history:
@@ -44,11 +42,7 @@ def maneuvers(
         plot_maneuvers(series, found, plot, start_us=since_us)
     warnings = maneuver_warnings(found, history, plot_path=str(plot) if plot else None)
     if save:
-        try:
-            stored = {w.content_hash: w.id for w in store.write_warnings(warnings)}
-        except SDAError as exc:
-            fail(str(exc))
-        warnings = [replace(w, id=stored.get(w.content_hash)) for w in warnings]
+        warnings = store_warnings(store, warnings)
     rows = [_row(m, w) for m, w in zip(found, warnings)]
     if json_out:
         print_json(rows)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from sda.analyses.overflight.aoi import load_areas
-from sda.analyses.overflight.job import OverflightResult, overflight_job
 from sda.core.times import format_utc
 from sda.errors import SDAError
 from sda.interfaces.cli.common import DbOption, JsonOption, console, fail, print_json, store_from, window_from
+
+if TYPE_CHECKING:
+    from sda.analyses.overflight.job import OverflightResult
 
 
 def _rows(result: OverflightResult) -> list[dict]:
@@ -37,6 +38,11 @@ def overflights(
     """Every pass over the areas in the window: entry/exit, minimum off-nadir angle, ground sunlit or not.
 
     Without --norad-id or --name every object of the catalog is followed."""
+    # Imported here: the compiled pass search takes a tenth of a second to load, which
+    # every other command would pay at start-up.
+    from sda.analyses.overflight.aoi import load_areas
+    from sda.analyses.overflight.job import overflight_job
+
     start_us, window_s = window_from(start, window)
     try:
         areas = load_areas(aoi)

@@ -11,9 +11,9 @@ from rich.table import Table
 from sda.analyses.reentry.detect import find_reentries, reentry_warning
 from sda.core.times import format_utc, parse_utc_us
 from sda.errors import SDAError
-from sda.interfaces.cli.breakups import check_plot_suffix, store_warnings
 from sda.interfaces.cli.catalog import ModesOption
-from sda.interfaces.cli.common import DbOption, JsonOption, console, fail, modes, print_json, store_from
+from sda.interfaces.cli.common import (DbOption, JsonOption, check_plot_suffix, console, fail, modes, print_json,
+                                      store_from, store_warnings)
 
 
 def reentries(

@@ -94,7 +94,6 @@ async def current_principal(request: Request, store: StoreDep,
             raise Problem("unauthorized", "the API key is not valid", headers=challenge)
         request.app.state.principals.put(creds.credentials, principal)
     _limited(limiter, f"principal:{principal.id}:{principal.name}")
-    request.state.principal = principal
     return principal
 
 

@@ -93,9 +93,9 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, key: str, now: float | None = None) -> float | None:
+    def acquire(self, key: str) -> float | None:
         """Take one token for ``key``; ``None`` if allowed, else the seconds to wait before retrying."""
-        t = time.monotonic() if now is None else now
+        t = time.monotonic()
         with self._lock:
             b = self._buckets.get(key)
             if b is None:

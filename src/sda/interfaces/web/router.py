@@ -145,7 +145,7 @@ def conjunctions(request: Request, store: StoreDep, principal: PrincipalDep, mod
 @router.get("/alerts", summary="Alerts, newest first")
 def alerts(request: Request, store: StoreDep, principal: PrincipalDep, modes: ModesDep,
            limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict:
-    rows = visible(principal, store.alerts(principal=principal), modes)[:limit]
+    rows = visible(principal, store.alerts(principal=principal, data_modes=modes, limit=limit), modes)
     audit_read(store, request, principal, rows, "picture/alerts")
     return {"items": [_marked(a.as_dict() | {"created_ms": _ms(a.created_at_us)}, a) for a in rows]}
 
@@ -159,7 +159,7 @@ def _warning(w) -> dict:
 @router.get("/warnings", summary="Warnings, newest event first")
 def warnings(request: Request, store: StoreDep, principal: PrincipalDep, modes: ModesDep,
              limit: Annotated[int, Query(ge=1, le=20000)] = 2000) -> dict:
-    rows = visible(principal, store.warnings(data_modes=modes, principal=principal), modes)[:limit]
+    rows = visible(principal, store.warnings(data_modes=modes, principal=principal, limit=limit), modes)
     audit_read(store, request, principal, rows, "picture/warnings")
     return {"items": [_warning(w) for w in rows]}
 
@@ -188,7 +188,8 @@ def warning_plot(warning_id: WarningId, request: Request, store: StoreDep, princ
     """The range history of a ``PROXIMITY`` warning or the Gabbard diagram of a ``BREAKUP``
     warning, as ``image/svg+xml``; 404 alike for a hidden or missing warning, and for a
     warning without a plot."""
-    found = [w for w in _plot_warnings(store, principal, modes) if w.id == warning_id]
+    found = visible(principal, [w for w in store.warnings(warning_id=warning_id, data_modes=modes, principal=principal)
+                                if w.kind in PLOT_KINDS], modes)
     if not found:
         raise not_found("proximity or breakup warning", warning_id)
     try:

@@ -25,7 +25,9 @@ async def list_alerts(
     since: Annotated[str | None, Query(max_length=40, description="Raised at or after (ISO-8601 UTC).")] = None,
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):
-    rows = store.alerts(since_us=utc_query("since", since), principal=principal, data_modes=modes)
+    # One row beyond the page says whether there is a next one.
+    rows = store.alerts(since_us=utc_query("since", since), principal=principal, data_modes=modes,
+                        limit=offset + limit + 1)
     page = visible(principal, rows[offset:offset + limit], modes)
     audit_read(store, request, principal, page, f"alerts {request.url.query}".strip())
     return page_response([alert_dict(a) for a in page], next_url(request, len(rows) > offset + limit,

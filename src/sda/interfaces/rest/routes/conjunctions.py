@@ -68,7 +68,7 @@ async def get_cdm(request: Request, principal: PrincipalDep, store: StoreDep, mo
         fmt = "xml" if "xml" in request.headers.get("accept", "") else "kvn"
     name = f"conjunction-{conjunction_id}.cdm.{'xml' if fmt == 'xml' else 'kvn'}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    received = store.conjunction_cdm(conjunction_id, principal=principal) if fmt == "kvn" else None
+    received = store.conjunction_cdm(conjunction_id, principal=principal) if fmt == "kvn" and sc.has_cdm else None
     if received is not None:
         body, media = received, "text/plain; charset=utf-8"
     else:

@@ -21,7 +21,9 @@ async def list_warnings(
     since: Annotated[str | None, Query(max_length=40, description="Event at or after (ISO-8601 UTC).")] = None,
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):
-    rows = store.warnings(kind, norad_id, utc_query("since", since), data_modes=modes, principal=principal)
+    # One row beyond the page says whether there is a next one.
+    rows = store.warnings(kind, norad_id, utc_query("since", since), data_modes=modes, principal=principal,
+                          limit=offset + limit + 1)
     page = visible(principal, rows[offset:offset + limit], modes)
     audit_read(store, request, principal, page, f"warnings {request.url.query}".strip())
     return page_response([warning_dict(w) for w in page], next_url(request, len(rows) > offset + limit,
